@@ -1,0 +1,45 @@
+# Two commands do all the set-up on a fresh machine:
+#   make demo   -- create .venv if needed, install, run the main job
+#   make test   -- create .venv if needed, install with test extras, run the suite
+# Torch is installed first, pinned to the CPU build that sits on this machine's disk
+# (torch==2.13.0), so that resolving the package never pulls a multi-GB CUDA build.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+TORCH_SPEC ?= torch==2.13.0
+
+.PHONY: demo test install install-test lint bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Only installs torch when the venv has none: an existing torch (e.g. a CUDA build) is kept.
+$(VENV)/.torch: | $(PY)
+	$(PY) -c "import torch" 2>/dev/null || $(PIP) install --quiet "$(TORCH_SPEC)"
+	touch $@
+
+install: $(VENV)/.torch
+	$(PIP) install --quiet -e ".[plot]"
+
+install-test: $(VENV)/.torch
+	$(PIP) install --quiet -e ".[test,plot]"
+
+demo: install
+	$(VENV)/bin/sk-prnet demo
+
+test: install-test
+	$(PY) -m pytest -q -p no:cacheprovider tests
+
+lint: install-test
+	$(PIP) install --quiet ruff
+	$(VENV)/bin/ruff check sk_prnet tests examples benchmarks
+
+bench: install-test
+	$(PIP) install --quiet -e ".[bench]"
+	$(PY) benchmarks/bench_fit.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
