@@ -1,0 +1,585 @@
+"""The private base shared by PRNetClassifier and PRNetRegressor.
+
+It keeps skorch's machinery (callbacks, history, ``initialize_*``, ``set_params``,
+``save_params``/``load_params``, pickling) and replaces the parts that do not fit PRNet:
+
+* inputs are validated like scikit-learn (``validate_data``, ``n_features_in_``);
+* per-sample metadata the loss needs (``ranking_target``, ``rank_groups``) travels with the
+  batches, never to ``module.forward``, and is requested through metadata routing;
+* batches are sliced from device tensors instead of a ``DataLoader`` (see ``_batches``);
+* ``random_state`` seeds init, shuffling and pairing inside a forked torch RNG state;
+* ``device="auto"`` is resolved at fit into ``device_`` without rewriting the parameter.
+"""
+
+import inspect
+import numbers
+from contextlib import contextmanager
+from types import MappingProxyType
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EpochTimer, PrintLog
+from skorch.dataset import Dataset
+from skorch.utils import TeeGenerator
+from torch.utils.data import DataLoader
+
+try:  # scikit-learn >= 1.6
+    from sklearn.utils.validation import validate_data
+except ImportError:  # pragma: no cover - the package requires scikit-learn >= 1.6
+    validate_data = None
+
+from ..modules import PAIRINGS, build_prnet, pair_codes, ranking_loss
+from ..ordinal import check_epsilon
+from ._batches import TrainingBatches, as_device_tensor
+
+__all__ = ["PRNetBase", "resolve_device"]
+
+# module__* keys consumed by the PRNet module itself; every other one goes to the backbone.
+_HEAD_PARAMS = ("task_hidden", "ranking_hidden")
+
+
+def resolve_device(device):
+    """Turn ``"auto"``/a string/a ``torch.device`` into an available ``torch.device``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown device string, or CUDA requested where it is not available.
+    """
+    if device is None or (isinstance(device, str) and device == "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device={device!r} is not a valid torch device; use 'auto', 'cpu' or 'cuda'."
+        ) from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} asks for CUDA, which is not available here; use "
+            "device='auto' to take CUDA when present and the CPU otherwise."
+        )
+    return dev
+
+
+def _check_real(name, value, low, *, strict=False, integer=False):
+    kind = numbers.Integral if integer else numbers.Real
+    ok = isinstance(value, kind) and not isinstance(value, bool) and np.isfinite(value)
+    ok = ok and (value > low if strict else value >= low)
+    if not ok:
+        bound = f"> {low}" if strict else f">= {low}"
+        what = "an integer" if integer else "a finite number"
+        raise ValueError(f"{name} must be {what} {bound}, got {value!r}.")
+    return value
+
+
+def _overrides(cb, name):
+    """True when callback ``cb`` implements hook ``name`` (not skorch's no-op default)."""
+    return getattr(type(cb), name, None) is not getattr(Callback, name)
+
+
+class _Unavailable:
+    """A descriptor hiding an inherited skorch method (``hasattr`` is then False)."""
+
+    def __init__(self, name, reason):
+        self.name, self.reason = name, reason
+
+    def __get__(self, obj, owner=None):
+        raise AttributeError(f"{owner.__name__} has no {self.name}: {self.reason}.")
+
+
+class PRNetBase(NeuralNet):
+    """Shared implementation of the PRNet estimators (private; use the subclasses).
+
+    Subclasses implement four hooks: ``_encode_targets`` (validate ``y``, set fitted label
+    attributes, return encoded task targets, default ranking values and their tolerance),
+    ``_n_task_outputs``, ``get_task_loss`` and ``_decode`` (task outputs to predictions).
+    """
+
+    # skorch attributes that are not constructor parameters here.
+    compile = False
+    use_caching = "auto"
+    torch_load_kwargs = None
+    predict_nonlinearity = None
+    history_ = None
+    initialized_ = False
+    virtual_params_ = MappingProxyType({})  # read-only until ``initialize`` makes its own
+    dataset = Dataset  # skorch's data path (get_dataset/get_iterator) is not used for training
+    iterator_train = iterator_valid = DataLoader
+
+    def __init__(
+        self,
+        module="mlp",
+        *,
+        criterion,
+        alpha=1.0,
+        epsilon=0.25,
+        pairing="split",
+        optimizer=torch.optim.SGD,
+        lr=1e-3,
+        momentum=0.9,
+        weight_decay=5e-4,
+        max_epochs=20,
+        batch_size=40,
+        train_split=None,
+        callbacks=None,
+        warm_start=False,
+        verbose=0,
+        device="auto",
+        random_state=None,
+        **kwargs,
+    ):
+        self.module = module
+        self.criterion = criterion
+        self.alpha = alpha
+        self.epsilon = epsilon
+        self.pairing = pairing
+        self.optimizer = optimizer
+        self.lr = lr
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.train_split = train_split
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.device = device
+        self.random_state = random_state
+        # skorch-style prefixed parameters (module__*, optimizer__*, callbacks__*, ...).
+        self._params_to_validate = set(kwargs)
+        vars(self).update(kwargs)
+
+    # ------------------------------------------------------------------ parameters
+    def _get_param_names(self):
+        return [k for k in self.__dict__ if not k.endswith("_") and not k.startswith("_")]
+
+    def set_params(self, **params):
+        """Set parameters (skorch semantics: ``module__*`` etc. re-initialize when fitted).
+
+        Replacing ``callbacks`` on an unfitted estimator only stores the new list; it is
+        validated when ``fit`` initializes the callbacks.
+
+        Returns
+        -------
+        self : object
+        """
+        if "callbacks" in params and not self.initialized_:
+            vars(self)["callbacks"] = params.pop("callbacks")
+        return super().set_params(**params)
+
+    def get_default_callbacks(self):
+        return [("epoch_timer", EpochTimer()), ("print_log", PrintLog())]
+
+    def get_metadata_routing(self):
+        """Metadata this estimator consumes: ``ranking_target`` and ``rank_groups`` in ``fit``.
+
+        Request them with ``set_fit_request(ranking_target=True, rank_groups=True)`` when
+        scikit-learn's metadata routing is enabled.
+        """
+        return self._get_metadata_request()
+
+    def _check_hyperparameters(self):
+        _check_real("alpha", self.alpha, 0)
+        check_epsilon(self.epsilon)
+        if self.pairing not in PAIRINGS:
+            raise ValueError(f"pairing must be one of {PAIRINGS}, got {self.pairing!r}.")
+        _check_real("lr", self.lr, 0, strict=True)
+        _check_real("batch_size", self.batch_size, 1, integer=True)
+        _check_real("max_epochs", self.max_epochs, 0, integer=True)
+        if self.callbacks is not None and not isinstance(self.callbacks, list | tuple):
+            raise ValueError(
+                f"callbacks must be None or a list of skorch callbacks, got {self.callbacks!r}."
+            )
+        return resolve_device(self.device)
+
+    # ------------------------------------------------------------------ validation
+    def _validate_X(self, X, *, reset):
+        kwargs = dict(allow_nd=True, dtype=(np.float32, np.float64), ensure_all_finite=True)
+        if validate_data is not None:
+            X = validate_data(self, X, reset=reset, **kwargs)
+        else:  # pragma: no cover
+            X = check_array(X, **kwargs)
+        if reset:
+            self.input_shape_ = tuple(X.shape[1:])
+        elif tuple(X.shape[1:]) != self.input_shape_:
+            raise ValueError(
+                f"X has samples of shape {tuple(X.shape[1:])}, but {type(self).__name__} "
+                f"was fitted on samples of shape {self.input_shape_}."
+            )
+        return X
+
+    def _validate_fit_y(self, X, y, *, reset):
+        """Validate X and y together (``reset`` sets ``n_features_in_``); y checked finite."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        X, y = validate_data(
+            self, X, y, reset=reset, multi_output=True, allow_nd=True,
+            dtype=(np.float32, np.float64), ensure_all_finite=True, y_numeric=self._y_numeric,
+        )  # fmt: skip
+        if reset:
+            self.input_shape_ = tuple(X.shape[1:])
+        elif tuple(X.shape[1:]) != self.input_shape_:
+            raise ValueError(
+                f"X has samples of shape {tuple(X.shape[1:])}, but {type(self).__name__} "
+                f"was fitted on samples of shape {self.input_shape_}."
+            )
+        if not reset and np.ndim(y) != self._y_ndim_:
+            raise ValueError(
+                f"y has {np.ndim(y)} dimension(s) but the estimator was fitted on a "
+                f"{self._y_ndim_}-D y; continue training with targets of the same shape."
+            )
+        return X, y
+
+    def _validate_ranking_target(self, ranking_target, n_samples, n_targets):
+        r = check_array(
+            ranking_target, ensure_2d=False, dtype=np.float64, ensure_all_finite=True,
+            input_name="ranking_target",
+        )  # fmt: skip
+        if r.ndim == 1:
+            r = r[:, None]
+        if r.ndim != 2 or r.shape[0] != n_samples or r.shape[1] != n_targets:
+            raise ValueError(
+                f"ranking_target must have shape ({n_samples},) or ({n_samples}, {n_targets}) "
+                f"to match y (one column per output); got {np.shape(ranking_target)}."
+            )
+        return r
+
+    @staticmethod
+    def _encode_groups(rank_groups, n_samples):
+        groups = np.asarray(rank_groups)
+        if groups.ndim != 1 or groups.shape[0] != n_samples:
+            raise ValueError(
+                f"rank_groups must be a 1-D array with one group id per sample ({n_samples}); "
+                f"got shape {groups.shape}."
+            )
+        _, codes = np.unique(groups, return_inverse=True)
+        return torch.as_tensor(codes.reshape(-1), dtype=torch.long)
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X, y, ranking_target=None, rank_groups=None):
+        """Train the network on the task and, with weight ``alpha``, on pairwise ranking.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            Inputs; 2-D features for ``module="mlp"``, ``(n, channels, height, width)``
+            images for ``module="vgg"``.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets; a 2-D ``y`` trains one task head and one ranking head per column.
+        ranking_target : array-like of shape (n_samples,) or (n_samples, n_outputs), \
+default=None
+            Continuous values whose pairwise order (with tolerance ``epsilon``) defines the
+            ranking labels, e.g. DEAP's 1-9 ratings while ``y`` holds low/high classes.
+            Routed (and split with the CV folds) through metadata routing.
+        rank_groups : array-like of shape (n_samples,), default=None
+            Group ids (subject, annotator, ...); only pairs within one group are ranked.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            For invalid hyperparameters, NaN/inf or mis-shaped inputs, or too few classes.
+        """
+        device = self._check_hyperparameters()
+        warm = bool(self.warm_start and self.initialized_ and hasattr(self, "n_features_in_"))
+        X, y = self._validate_fit_y(X, y, reset=not warm)
+        n = X.shape[0]
+        task, rank, rank_eps = self._encode_targets(y, reset=not warm)
+        if ranking_target is not None:
+            check_consistent_length(X, ranking_target)
+            rank = self._validate_ranking_target(ranking_target, n, task.shape[1])
+            rank_eps = float(self.epsilon)
+        groups = None if rank_groups is None else self._encode_groups(rank_groups, n)
+        self.rank_epsilon_ = rank_eps
+        self.n_targets_ = int(task.shape[1])
+        self.device_ = device
+        data = TrainingBatches(X, task, torch.as_tensor(rank, dtype=torch.float32), groups, device)
+        with self._seeded_rng(device):
+            if not warm:
+                self.initialize()
+            self._fit_loop(data, X, y)
+        return self
+
+    def partial_fit(self, X, y, ranking_target=None, rank_groups=None):
+        """Train for ``max_epochs`` more epochs, keeping the current weights when fitted.
+
+        Parameters are those of :meth:`fit`. Returns ``self``.
+        """
+        if not self.initialized_ or not hasattr(self, "n_features_in_"):
+            return self.fit(X, y, ranking_target=ranking_target, rank_groups=rank_groups)
+        warm = self.warm_start
+        vars(self)["warm_start"] = True  # restored below: the user's parameter is unchanged
+        try:
+            return self.fit(X, y, ranking_target=ranking_target, rank_groups=rank_groups)
+        finally:
+            vars(self)["warm_start"] = warm
+
+    @contextmanager
+    def _seeded_rng(self, device):
+        """Seed torch inside a forked RNG state so fits are reproducible, global state kept."""
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        devices = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            yield
+
+    def initialize(self):
+        """Initialize callbacks, module, criterion and optimizer (called by ``fit``)."""
+        if not hasattr(self, "input_shape_"):
+            raise ValueError(
+                f"{type(self).__name__}.initialize() needs the input shape: call fit(X, y)."
+            )
+        self.device_ = resolve_device(self.device)
+        # skorch moves modules to ``self.device``; give it the resolved device for the call
+        # only, so that the user's parameter (e.g. "auto") is never rewritten.
+        requested = self.device
+        vars(self)["device"] = self.device_
+        try:
+            return super().initialize()
+        finally:
+            vars(self)["device"] = requested
+
+    def initialize_module(self):
+        """Build the PRNet module for the fitted input shape and targets."""
+        kwargs = self.get_params_for("module")
+        heads = {k: kwargs.pop(k) for k in _HEAD_PARAMS if k in kwargs}
+        self.module_ = build_prnet(
+            self.module, self.input_shape_, self._n_task_outputs(), self.n_targets_,
+            **heads, **kwargs,
+        )  # fmt: skip
+        return self
+
+    def get_params_for_optimizer(self, prefix, named_parameters):
+        """skorch's optimizer arguments plus ``momentum``/``weight_decay`` when accepted."""
+        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
+        if prefix == "optimizer":
+            accepted = inspect.signature(self.optimizer).parameters
+            for name in ("momentum", "weight_decay"):
+                if name in accepted and name not in kwargs:
+                    kwargs[name] = getattr(self, name)
+        return args, kwargs
+
+    def _fit_loop(self, data, X, y):
+        train, valid = data, None
+        if self.train_split is not None:
+            train, valid = self._split_train_valid(data, y)
+        cbs = [cb for _, cb in self.callbacks_]
+        self._batch_hooks = any(
+            _overrides(cb, h) for cb in cbs for h in ("on_batch_begin", "on_batch_end")
+        )
+        self._grad_hooks = any(_overrides(cb, "on_grad_computed") for cb in cbs)
+        epoch_kwargs = {"dataset_train": train, "dataset_valid": valid}
+        self.notify("on_train_begin", X=X, y=y)
+        try:
+            for _ in range(self.max_epochs):
+                self.notify("on_epoch_begin", **epoch_kwargs)
+                self._run_epoch(train, training=True)
+                if valid is not None:
+                    self._run_epoch(valid, training=False)
+                self.notify("on_epoch_end", **epoch_kwargs)
+        except KeyboardInterrupt:
+            # skorch's convention (EarlyStopping raises it): stop training, keep the model.
+            pass
+        self.notify("on_train_end", X=X, y=y)
+
+    def _split_train_valid(self, data, y):
+        index = np.arange(len(data))
+        y_split = y if np.ndim(y) == 1 else None
+        ds_train, ds_valid = self.train_split(Dataset(index, y_split), y_split)
+        pick = lambda ds: torch.as_tensor(np.asarray(ds.indices), device=data.device)  # noqa: E731
+        return data.subset(pick(ds_train)), data.subset(pick(ds_valid))
+
+    def _run_epoch(self, data, training):
+        prefix = "train" if training else "valid"
+        self._set_training(training)
+        total = torch.zeros((), device=data.device)
+        n_batches = 0
+        codes_fn = None
+        if self.alpha > 0:
+            eps, pairing = self.rank_epsilon_, self.pairing
+            codes_fn = lambda r, g: pair_codes(r, eps, pairing, g)  # noqa: E731
+        for batch in data.batches(self.batch_size, shuffle=training, codes_fn=codes_fn):
+            if self._batch_hooks:
+                self.notify("on_batch_begin", batch=batch, training=training)
+            step = self.train_step(batch) if training else self.validation_step(batch)
+            total += step["loss"].detach() * batch[0].shape[0]
+            n_batches += 1
+            if self._batch_hooks:
+                self.history.record_batch(prefix + "_loss", step["loss"].item())
+                self.history.record_batch(prefix + "_batch_size", batch[0].shape[0])
+                self.notify("on_batch_end", batch=batch, training=training, **step)
+        self.history.record(prefix + "_loss", float(total) / max(len(data), 1))
+        self.history.record(prefix + "_batch_count", n_batches)
+
+    def train_step(self, batch, **fit_params):
+        """One optimizer step on ``batch = (X, targets)``; returns ``{"loss", "y_pred"}``."""
+        Xb, yb = batch
+        step = {}
+
+        def closure():
+            self.optimizer_.zero_grad(set_to_none=True)
+            y_pred = self.infer(Xb)
+            loss = self.get_loss(y_pred, yb, X=Xb, training=True)
+            loss.backward()
+            if self._grad_hooks:
+                self.notify(
+                    "on_grad_computed",
+                    named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                    batch=batch,
+                    training=True,
+                )
+            step.update(loss=loss, y_pred=y_pred)
+            return loss
+
+        self.optimizer_.step(closure)
+        return step
+
+    def validation_step(self, batch, **fit_params):
+        """Loss on ``batch`` without gradients (used with ``train_split``)."""
+        Xb, yb = batch
+        with torch.no_grad():
+            y_pred = self.infer(Xb)
+            loss = self.get_loss(y_pred, yb, X=Xb, training=False)
+        return {"loss": loss, "y_pred": y_pred}
+
+    def infer(self, x, **fit_params):
+        """Run the module on a batch already on the device: ``(task_output, embedding)``."""
+        return self.module_(x)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """``L_task + alpha * L_rank`` of a batch.
+
+        ``y_pred`` is the module's ``(task_output, embedding)``; ``y_true`` the batch's
+        targets: ``task``, and ``codes`` (the pair relation labels, ``None`` for a batch with
+        fewer than two counted pairs). With ``alpha == 0`` the ranking head is not evaluated
+        at all, so it stays untrained (the paper's baseline).
+        """
+        task_out, embedding = y_pred
+        loss = self.get_task_loss(task_out, y_true["task"])
+        codes = y_true.get("codes")
+        if self.alpha > 0 and codes is not None:
+            rank = ranking_loss(self.module_.pair_head, embedding, codes, self.pairing)
+            loss = loss + self.alpha * rank
+        return loss
+
+    # ------------------------------------------------------------------ inference
+    def _check_fitted(self):
+        check_is_fitted(self, ["n_features_in_", "module_"])
+
+    def _iter_batches(self, X):
+        for start in range(0, X.shape[0], self.batch_size):
+            yield as_device_tensor(X[start : start + self.batch_size], self.device_)
+
+    def _module_outputs(self, X, training=False):
+        """Yield ``(task_output, embedding)`` per batch of validated ``X``."""
+        self._set_training(training)
+        with torch.set_grad_enabled(training):
+            for xb in self._iter_batches(X):
+                yield self.module_(xb)
+
+    def forward_iter(self, X, training=False, device="cpu"):
+        """Yield the module's ``(task_output, embedding)`` batch by batch (skorch API).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+        training : bool, default=False
+            Train mode (dropout etc.) and gradients on.
+        device : str or torch.device, default="cpu"
+            Where the yielded tensors are put.
+        """
+        self._check_fitted()
+        X = self._validate_X(X, reset=False)
+        for task_out, embedding in self._module_outputs(X, training):
+            yield task_out.to(device), embedding.to(device)
+
+    def _forward_task(self, X):
+        """Task outputs of the fitted module for validated ``X``: a CPU float tensor."""
+        outs = [out[0] for out in self._module_outputs(X)]
+        if not outs:
+            return torch.empty((0, self._n_task_outputs()))
+        return torch.cat(outs).float().cpu()
+
+    def _embed(self, X):
+        return torch.cat([out[1] for out in self._module_outputs(X)])
+
+    def predict(self, X):
+        """Predict targets for ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (classifier; the original labels, not indices) or values
+            (regressor), 1-D when the estimator was fitted on a 1-D ``y``.
+        """
+        self._check_fitted()
+        X = self._validate_X(X, reset=False)
+        return self._decode(self._forward_task(X))
+
+    def compare(self, X1, X2):
+        """Relation probabilities of row-aligned pairs from the trained ranking head.
+
+        Parameters
+        ----------
+        X1, X2 : array-like of shape (n_pairs, ...)
+            The first and second samples of each pair.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_pairs, 3) or (n_pairs, n_outputs, 3)
+            Probabilities of (lower, similar, higher): ``x1 ≺ x2``, ``x1 ∼ x2``,
+            ``x1 ≻ x2``. 2-D when the estimator was fitted on a 1-D ``y``.
+
+        Raises
+        ------
+        ValueError
+            If ``X1`` and ``X2`` do not have the same number of rows.
+        """
+        self._check_fitted()
+        X1 = self._validate_X(X1, reset=False)
+        X2 = self._validate_X(X2, reset=False)
+        if X1.shape[0] != X2.shape[0]:
+            raise ValueError(
+                f"X1 and X2 must hold the same number of rows (one pair per row); got "
+                f"{X1.shape[0]} and {X2.shape[0]}."
+            )
+        head = self.module_.pair_head
+        with torch.inference_mode():
+            a = head.project(self._embed(X1))[0]
+            b = head.project(self._embed(X2))[1]
+            proba = torch.softmax(head.rowwise_logits(a, b), dim=-1).float().cpu().numpy()
+        return proba[:, 0, :] if self._y_ndim_ == 1 else proba
+
+    # ------------------------------------------------------------------ persistence
+    def __setstate__(self, state):
+        # skorch maps the stored tensors to ``state["device"]``; "auto" means the best
+        # device of *this* machine. The parameter itself is restored unchanged.
+        requested = state["device"]
+        is_auto = isinstance(requested, str) and requested == "auto"
+        if is_auto:
+            state["device"] = str(resolve_device("auto"))
+        super().__setstate__(state)
+        actual = self.device
+        vars(self)["device"] = requested if is_auto else actual
+        if "device_" in vars(self):
+            self.device_ = torch.device(actual)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.non_deterministic = False
+        return tags

@@ -1,0 +1,108 @@
+"""Training data as device tensors, sliced into batches without a DataLoader.
+
+For the paper's small EEG models a training step is well under a millisecond, so per-batch
+``DataLoader``/collate overhead would dominate; slicing a once-per-epoch permuted copy, with
+the pair labels of the whole epoch built in one vectorized call, keeps the loop as lean as a
+hand-written one.
+"""
+
+import numpy as np
+import torch
+
+from ..modules import IGNORE
+
+__all__ = ["TrainingBatches", "as_device_tensor"]
+
+# Above this many pair labels in an epoch they are built batch by batch instead (memory).
+_MAX_EPOCH_CODES = 4_000_000
+
+
+def as_device_tensor(x, device):
+    """A float32 tensor of ``x`` (ndarray) on ``device``; ``uint8`` images are scaled by 1/255."""
+    t = torch.as_tensor(np.asarray(x), device=device)
+    if t.dtype == torch.uint8:
+        return t.to(torch.float32).div_(255.0)
+    return t.to(torch.float32)
+
+
+class TrainingBatches:
+    """Sample-aligned tensors (inputs, task targets, ranking targets, groups) on one device.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, ...)
+    task : Tensor of shape (n_samples, n_targets)
+        Encoded task targets (class indices, or regression values).
+    rank : Tensor of shape (n_samples, n_targets)
+        Values whose order defines the pair relations.
+    groups : Tensor of shape (n_samples,) or None
+        Integer group codes restricting pairs to one group.
+    device : torch.device
+    """
+
+    def __init__(self, X, task, rank, groups, device):
+        self.X = as_device_tensor(X, device)
+        self.task = task.to(device)
+        self.rank = rank.to(device)
+        self.groups = None if groups is None else groups.to(device)
+        self.device = device
+
+    def __len__(self):
+        return self.X.shape[0]
+
+    def subset(self, index):
+        """A new ``TrainingBatches`` holding the rows ``index`` (a LongTensor or slice)."""
+        out = object.__new__(TrainingBatches)
+        out.X, out.task, out.rank = self.X[index], self.task[index], self.rank[index]
+        out.groups = None if self.groups is None else self.groups[index]
+        out.device = self.device
+        return out
+
+    def _epoch_codes(self, batch_size, codes_fn):
+        """Pair labels of every batch, or a callable building them per batch (large data)."""
+        n, n_targets = self.rank.shape
+        n_full = n // batch_size
+        per_batch = [(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
+
+        def one(start, stop):
+            g = None if self.groups is None else self.groups[start:stop]
+            c = codes_fn(self.rank[start:stop], g)
+            return c if int((c[..., 0] != IGNORE).sum()) >= 2 else None
+
+        if n_full * (batch_size**2) * n_targets > _MAX_EPOCH_CODES:
+            return [lambda s=s, e=e: one(s, e) for s, e in per_batch]
+        codes = []
+        if n_full:
+            cut = n_full * batch_size
+            g = None if self.groups is None else self.groups[:cut].view(n_full, batch_size)
+            stacked = codes_fn(self.rank[:cut].view(n_full, batch_size, n_targets), g)
+            counts = (stacked[..., 0] != IGNORE).flatten(1).sum(1).tolist()
+            codes += [c if k >= 2 else None for c, k in zip(stacked.unbind(0), counts)]
+        if n_full * batch_size < n:
+            codes.append(one(n_full * batch_size, n))
+        return [lambda c=c: c for c in codes]
+
+    def batches(self, batch_size, shuffle, codes_fn=None):
+        """Yield ``(X_batch, targets)`` with ``targets`` a dict of ``task`` and ``codes``.
+
+        Parameters
+        ----------
+        batch_size : int
+        shuffle : bool
+            Draw a fresh permutation (from torch's global generator, which the estimators
+            seed inside a forked RNG state).
+        codes_fn : callable or None
+            ``codes_fn(rank, groups) -> codes`` builds the pair labels (see
+            :func:`sk_prnet.modules.pair_codes`); ``codes`` is ``None`` for batches with
+            fewer than two counted pairs, and absent when ``codes_fn`` is ``None``.
+        """
+        data = self
+        if shuffle:
+            data = self.subset(torch.randperm(len(self)).to(self.device))
+        codes = data._epoch_codes(batch_size, codes_fn) if codes_fn is not None else None
+        for i, start in enumerate(range(0, len(data), batch_size)):
+            stop = start + batch_size
+            targets = {"task": data.task[start:stop]}
+            if codes is not None:
+                targets["codes"] = codes[i]()
+            yield data.X[start:stop], targets

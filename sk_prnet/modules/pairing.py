@@ -1,0 +1,113 @@
+"""Forming sample pairs inside a batch: relation labels of the pairs and the ranking loss.
+
+Labels and logits are produced in the same ``(N_a, N_b)`` pair layout:
+
+* ``"split"`` (the paper): the first ``N // 2`` samples against the next ``N // 2``
+  (``N_sub**2`` pairs; an odd last sample is left out of ranking);
+* ``"all"``: every sample against every other one (``N (N - 1)`` ordered pairs; the diagonal
+  is ignored).
+"""
+
+import torch
+import torch.nn.functional as F
+
+__all__ = ["PAIRINGS", "IGNORE", "relation_codes", "pair_codes", "pair_logits", "ranking_loss"]
+
+PAIRINGS = ("split", "all")
+
+#: Code of pairs that do not count (the diagonal, pairs across groups): cross_entropy skips it.
+IGNORE = -100
+
+
+def relation_codes(r1, r2, epsilon):
+    """Torch twin of :func:`sk_prnet.ordinal.ordinal_relation` (0 lower, 1 similar, 2 higher).
+
+    Kept in torch so that the labels of a whole epoch are built on its device in a few ops.
+    """
+    diff = r1 - r2
+    return (diff > epsilon).long() + (diff >= -epsilon).long()
+
+
+def _sides(x, pairing):
+    """First and second members of the pairs along axis -2 (``x`` is ``(..., N, k)``)."""
+    if pairing == "split":
+        half = x.shape[-2] // 2
+        return x[..., :half, :], x[..., half : 2 * half, :]
+    if pairing == "all":
+        return x, x
+    raise ValueError(f"pairing must be one of {PAIRINGS}, got {pairing!r}.")
+
+
+def pair_codes(rank, epsilon, pairing="split", groups=None):
+    """Relation labels of every pair of a batch (or of a stack of batches).
+
+    Parameters
+    ----------
+    rank : Tensor of shape (..., N, n_targets)
+        Values whose order defines the relations (ratings, or class ranks with epsilon 0).
+    epsilon : float
+        Rank tolerance.
+    pairing : {"split", "all"}, default="split"
+    groups : Tensor of shape (..., N) or None
+        Only pairs inside one group count (e.g. one subject or annotator).
+
+    Returns
+    -------
+    codes : LongTensor of shape (..., N_a, N_b, n_targets)
+        0/1/2 relation codes; :data:`IGNORE` for pairs that do not count.
+    """
+    r1, r2 = _sides(rank, pairing)
+    codes = relation_codes(r1[..., :, None, :], r2[..., None, :, :], epsilon)
+    mask = None
+    if pairing == "all":
+        n = rank.shape[-2]
+        mask = ~torch.eye(n, dtype=torch.bool, device=rank.device)
+    if groups is not None:
+        g1, g2 = _sides(groups[..., None], pairing)
+        same = g1 == g2.transpose(-1, -2)
+        mask = same if mask is None else mask & same
+    if mask is not None:
+        codes = codes.masked_fill(~mask[..., None], IGNORE)
+    return codes
+
+
+def pair_logits(pair_head, embedding, pairing="split"):
+    """Relation logits of the batch's pairs, in :func:`pair_codes`' layout.
+
+    Parameters
+    ----------
+    pair_head : sk_prnet.modules.PairHead
+    embedding : Tensor of shape (N, d)
+    pairing : {"split", "all"}, default="split"
+
+    Returns
+    -------
+    logits : Tensor of shape (N_a, N_b, n_targets, 3)
+    """
+    a, b = pair_head.project(embedding)
+    a, _ = _sides(a, pairing)
+    _, b = _sides(b, pairing)
+    return pair_head.pair_logits(a, b)
+
+
+def ranking_loss(pair_head, embedding, codes, pairing="split"):
+    """Cross-entropy of the relation logits over the counted pairs, summed over targets.
+
+    Parameters
+    ----------
+    pair_head : sk_prnet.modules.PairHead
+    embedding : Tensor of shape (N, d)
+    codes : LongTensor of shape (N_a, N_b, n_targets)
+        From :func:`pair_codes`; the caller skips batches with fewer than 2 counted pairs.
+    pairing : {"split", "all"}, default="split"
+
+    Returns
+    -------
+    loss : Tensor (scalar)
+    """
+    logits = pair_logits(pair_head, embedding, pairing)
+    n_targets = codes.shape[-1]
+    # Mean over (pairs x targets) times n_targets = sum over targets of each target's mean
+    # pair loss, since every target sees the same pairs.
+    ce = F.cross_entropy(logits.reshape(-1, 3), codes.reshape(-1), ignore_index=IGNORE)
+    return ce * n_targets
