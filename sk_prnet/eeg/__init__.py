@@ -1,5 +1,12 @@
 """EEG windowing, montages and spectral feature transformers."""
 
+from .band_features import (
+    BandPower,
+    DifferentialEntropy,
+    PowerAsymmetry,
+    SpectralFeatures,
+    make_deap_features,
+)
 from .montage import (
     DEAP_EEG_CHANNELS,
     DEAP_PERIPHERAL_CHANNELS,
@@ -8,9 +15,19 @@ from .montage import (
     SEED_BANDS,
     SEED_CHANNELS,
 )
+from .spectrum import band_power, band_variance, check_bands, welch_psd
 from .windowing import sliding_windows
 
 __all__ = [
+    "BandPower",
+    "DifferentialEntropy",
+    "PowerAsymmetry",
+    "SpectralFeatures",
+    "make_deap_features",
+    "welch_psd",
+    "check_bands",
+    "band_power",
+    "band_variance",
     "DEAP_EEG_CHANNELS",
     "DEAP_PERIPHERAL_CHANNELS",
     "DEAP_SYMMETRIC_PAIRS",

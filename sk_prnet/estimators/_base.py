@@ -303,7 +303,7 @@ default=None
         self.rank_epsilon_ = rank_eps
         self.n_targets_ = int(task.shape[1])
         self.device_ = device
-        data = TrainingBatches(X, task, torch.as_tensor(rank, dtype=torch.float32), groups, device)
+        data = TrainingBatches(X, task, torch.as_tensor(rank, dtype=torch.float64), groups, device)
         with self._seeded_rng(device):
             if not warm:
                 self.initialize()

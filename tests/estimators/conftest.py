@@ -1,0 +1,28 @@
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="session")
+def eeg_like():
+    """A small learnable problem shaped like the paper's EEG one (2 outputs, ratings 1-9)."""
+    rng = np.random.default_rng(0)
+    n, p = 160, 12
+    X = rng.normal(size=(n, p)).astype(np.float32)
+    ratings = np.column_stack(
+        [
+            5 + 2.0 * X[:, 0] + 0.5 * rng.normal(size=n),
+            5 - 2.0 * X[:, 1] + 0.5 * rng.normal(size=n),
+        ]
+    ).clip(1, 9)
+    y = (ratings > 5).astype(int)
+    subject = np.repeat(np.arange(4), n // 4)
+    return X, y, ratings, subject
+
+
+FAST = dict(max_epochs=8, lr=0.02, batch_size=32, device="cpu", random_state=0)
+
+
+@pytest.fixture
+def fast():
+    """Estimator settings for quick real training in tests."""
+    return dict(FAST)
