@@ -16,7 +16,11 @@ def test_table_one_conditions():
     y1 = np.array([4.0, 4.75, 5.0, 5.25, 5.5])
     # 4.75 and 5.25 are exactly at the tolerance: |y1 - y2| <= eps is "similar".
     assert ordinal_relation(y1, y2, epsilon=0.25).tolist() == [
-        LOWER, SIMILAR, SIMILAR, SIMILAR, HIGHER
+        LOWER,
+        SIMILAR,
+        SIMILAR,
+        SIMILAR,
+        HIGHER,
     ]
     assert (LOWER, SIMILAR, HIGHER) == (0, 1, 2)
 

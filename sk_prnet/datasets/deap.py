@@ -260,15 +260,15 @@ def _finish(bunch, *, targets, window, step, baseline, baseline_seconds, thresho
 def iter_deap_subjects(
     data_dir,
     subjects=None,
-    *,
     window=2.0,
     step=None,
     targets=("arousal", "valence"),
     baseline="drop",
+    dtype=np.float32,
+    *,
     baseline_seconds=DEAP_PRETRIAL_SECONDS,
     return_baseline=False,
     threshold=5.0,
-    dtype=np.float32,
 ):
     """Yield DEAP one subject at a time, windowed (bounded memory).
 
@@ -285,7 +285,7 @@ def iter_deap_subjects(
         ``data_preprocessed_python/``).
     subjects : int, iterable of int or None, default=None
         1-based subject numbers; ``None`` yields every ``sXX.dat`` present, in ascending order.
-    window, step, targets, baseline, baseline_seconds, return_baseline, threshold, dtype
+    window, step, targets, baseline, dtype, baseline_seconds, return_baseline, threshold
         See :func:`load_deap`.
 
     Yields
@@ -381,15 +381,15 @@ def _iterate(plan):
 def load_deap(
     data_dir,
     subjects=None,
-    *,
     window=2.0,
     step=None,
     targets=("arousal", "valence"),
     baseline="drop",
+    dtype=np.float32,
+    *,
     baseline_seconds=DEAP_PRETRIAL_SECONDS,
     return_baseline=False,
     threshold=5.0,
-    dtype=np.float32,
 ):
     """Load DEAP's preprocessed EEG, cut into windows, with ratings and low/high classes.
 
@@ -426,6 +426,9 @@ def load_deap(
         ``"drop"`` discards the 3 s pre-trial baseline (samples 0-383) and windows only the
         60 s trial; ``"keep"`` windows the whole 63 s recording (windows then start at
         sample 0; a trailing remainder shorter than a window is dropped: 31 windows of 2 s).
+    dtype : numpy floating dtype, default=np.float32
+        dtype of ``X`` and ``baseline``. The files hold float64; the EEG is converted right
+        after unpickling so no float64 copy of the windows is ever made.
     baseline_seconds : float, default=3.0
         Length of the baseline segment returned when ``return_baseline=True``: the *last*
         ``baseline_seconds`` of the 3 s pre-trial (``2.0`` gives samples 128-383, the
@@ -436,9 +439,6 @@ def load_deap(
     threshold : float, default=5.0
         Ratings strictly above it are class 1 ("high"), the others class 0 ("low"): 5.0 is
         low, 5.01 is high.
-    dtype : numpy floating dtype, default=np.float32
-        dtype of ``X`` and ``baseline``. The files hold float64; the EEG is converted right
-        after unpickling so no float64 copy of the windows is ever made.
 
     Returns
     -------
@@ -532,37 +532,31 @@ def load_deap(
         threshold,
         dtype,
     )
-    parts = {"X": None}
+    X = None
     small = {k: [] for k in ("ratings", "y", "subject", "trial", "trial_index")}
     if return_baseline:
         small.update(baseline=[], baseline_trial=[])
     n_filled = 0
     for i, b in enumerate(_iterate(plan)):
         n = len(b.X)
-        X = parts["X"]
         if X is None:
             # Allocate the output once, assuming the other subjects have as many windows (the
             # published files all do); grow only if a file turns out to be larger.
             X = np.empty((n * len(plan["files"]),) + b.X.shape[1:], dtype=b.X.dtype)
-        elif b.X.shape[1:] != X.shape[1:]:  # pragma: no cover - windows have a fixed length
-            raise DatasetFormatError("inconsistent window shapes across files")
         if n_filled + n > len(X):
-            remaining = len(plan["files"]) - i
-            X = _grow(X, n_filled + n * remaining)
+            X = _grow(X, n_filled, n_filled + n * (len(plan["files"]) - i))
         X[n_filled : n_filled + n] = b.X
-        parts["X"] = X
         n_filled += n
         for k in small:
             small[k].append(b[k])
         del b
-    X = parts["X"]
     if n_filled != len(X):
         X = X[:n_filled].copy()
     out = Bunch(X=X, **{k: np.concatenate(v) for k, v in small.items()})
     return _finish(out, filenames=[p for _, p in plan["files"]], **plan["finish"])
 
 
-def _grow(X, n_rows):
+def _grow(X, n_filled, n_rows):
     new = np.empty((n_rows,) + X.shape[1:], dtype=X.dtype)
-    new[: len(X)] = X
+    new[:n_filled] = X[:n_filled]
     return new

@@ -74,19 +74,20 @@ def sliding_windows(trials, sfreq, window, step=None, labels=None):
             f"window={window} s ({n_win} samples) is longer than the trials "
             f"({n_samples} samples at {sfreq} Hz). Use a shorter window."
         )
-    starts = np.arange(0, n_samples - n_win + 1, n_step)
-    # One strided view over all trials, then a single copy: no Python loop per window.
-    view = np.lib.stride_tricks.sliding_window_view(trials, n_win, axis=2)[:, :, starts]
+    # One strided view over all trials (basic slicing keeps it a view), then a single copy:
+    # no Python loop per window.
+    view = np.lib.stride_tricks.sliding_window_view(trials, n_win, axis=2)[:, :, ::n_step]
+    n_starts = view.shape[2]
     windows = np.ascontiguousarray(view.transpose(0, 2, 1, 3)).reshape(
-        n_trials * len(starts), trials.shape[1], n_win
+        n_trials * n_starts, trials.shape[1], n_win
     )
-    trial = np.repeat(np.arange(n_trials), len(starts))
+    trial = np.repeat(np.arange(n_trials), n_starts)
     if labels is None:
         return windows, trial
     labels = np.asarray(labels)
-    if labels.shape[0] != n_trials:
+    if labels.ndim == 0 or labels.shape[0] != n_trials:
         raise ValueError(
-            f"labels has {labels.shape[0]} rows but there are {n_trials} trials; "
+            f"labels has shape {labels.shape} but there are {n_trials} trials; "
             "pass one label row per trial."
         )
     return windows, trial, labels[trial]

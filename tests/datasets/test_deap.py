@@ -338,3 +338,27 @@ def test_window_longer_than_trial(tmp_path):
 def test_invalid_parameters(coded_dir, kwargs, match):
     with pytest.raises(ValueError, match=match):
         load_deap(coded_dir, **kwargs)
+
+
+def test_subjects_with_different_trial_counts(tmp_path):
+    """The output grows (and is trimmed) when files hold different numbers of windows."""
+    for subject, n_trials in ((1, 2), (2, 4), (3, 1)):
+        labels = np.full((n_trials, 4), 7.0)
+        write_deap_file(
+            tmp_path / f"s{subject:02d}.dat", coded_data(n_trials, PRE + 512, subject), labels
+        )
+    b = load_deap(tmp_path)
+    assert b.X.shape == ((2 + 4 + 1) * 2, 32, 256)
+    assert np.bincount(b.subject).tolist() == [0, 4, 8, 2]
+    subject, trial, _, sample = decode(b.X[:, 0, 0])
+    np.testing.assert_array_equal(subject, b.subject)
+    np.testing.assert_array_equal(trial, b.trial_index)
+    np.testing.assert_array_equal(sample, np.tile([PRE, PRE + 256], 7))
+    b = load_deap(tmp_path, subjects=[3, 2])  # first file smaller than the next
+    assert b.X.shape == (10, 32, 256) and b.subject.tolist() == [2] * 8 + [3] * 2
+
+
+def test_positional_arguments_follow_documented_order(coded_dir):
+    b = load_deap(coded_dir, [1], 1.0, 0.5, ("valence",), "keep", np.float64)
+    assert b.X.shape == (3 * 25, 32, 128) and b.X.dtype == np.float64
+    assert b.target_names == ["valence"] and b.baseline_mode == "keep"

@@ -113,7 +113,8 @@ def test_rounding_of_window_and_step_to_samples():
         ({"window": 0.001}, r"must each cover at least one sample"),
         ({"step": 0.001}, r"must each cover at least one sample"),
         ({"window": 10.0}, r"longer than the trials .*Use a shorter window"),
-        ({"labels": [1, 2]}, r"labels has 2 rows but there are 3 trials"),
+        ({"labels": [1, 2]}, r"labels has shape \(2,\) but there are 3 trials"),
+        ({"labels": 7}, r"labels has shape \(\) but there are 3 trials"),
     ],
 )
 def test_errors(kwargs, match):
