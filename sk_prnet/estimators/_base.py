@@ -402,8 +402,7 @@ default=None
     def _run_epoch(self, data, training):
         prefix = "train" if training else "valid"
         self._set_training(training)
-        total = torch.zeros((), device=data.device)
-        n_batches = 0
+        losses, sizes = [], []
         codes_fn = None
         if self.alpha > 0:
             eps, pairing = self.rank_epsilon_, self.pairing
@@ -412,14 +411,19 @@ default=None
             if self._batch_hooks:
                 self.notify("on_batch_begin", batch=batch, training=training)
             step = self.train_step(batch) if training else self.validation_step(batch)
-            total += step["loss"].detach() * batch[0].shape[0]
-            n_batches += 1
+            losses.append(step["loss"].detach())
+            sizes.append(batch[0].shape[0])
             if self._batch_hooks:
                 self.history.record_batch(prefix + "_loss", step["loss"].item())
                 self.history.record_batch(prefix + "_batch_size", batch[0].shape[0])
                 self.notify("on_batch_end", batch=batch, training=training, **step)
-        self.history.record(prefix + "_loss", float(total) / max(len(data), 1))
-        self.history.record(prefix + "_batch_count", n_batches)
+        if losses:  # one reduction per epoch instead of a sync per batch
+            weights = torch.as_tensor(sizes, dtype=losses[0].dtype, device=data.device)
+            epoch_loss = float(torch.stack(losses) @ weights) / sum(sizes)
+        else:
+            epoch_loss = float("nan")
+        self.history.record(prefix + "_loss", epoch_loss)
+        self.history.record(prefix + "_batch_count", len(losses))
 
     def train_step(self, batch, **fit_params):
         """One optimizer step on ``batch = (X, targets)``; returns ``{"loss", "y_pred"}``."""
@@ -469,7 +473,8 @@ default=None
         codes = y_true.get("codes")
         if self.alpha > 0 and codes is not None:
             rank = ranking_loss(self.module_.pair_head, embedding, codes, self.pairing)
-            loss = loss + self.alpha * rank
+            # the mean over pairs and targets times n_targets is the sum over targets
+            loss = loss + (self.alpha * codes.shape[-1]) * rank
         return loss
 
     # ------------------------------------------------------------------ inference

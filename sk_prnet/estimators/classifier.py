@@ -232,9 +232,12 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
 
     def get_task_loss(self, task_out, y_task):
         """Sum over outputs of the criterion (cross-entropy) of each output's logits."""
-        loss = 0.0
-        for t, logits in enumerate(task_out.split(self._n_classes, dim=1)):
-            loss = loss + self.criterion_(logits, y_task[:, t])
+        if len(self._n_classes) == 1:
+            return self.criterion_(task_out, y_task[:, 0])
+        parts = task_out.split(self._n_classes, dim=1)
+        loss = self.criterion_(parts[0], y_task[:, 0])
+        for t in range(1, len(parts)):
+            loss = loss + self.criterion_(parts[t], y_task[:, t])
         return loss
 
     def _probabilities(self, task_out):

@@ -40,7 +40,7 @@ class MLPBackbone(nn.Module):
         self.layers = nn.Sequential(*layers)
 
     def forward(self, x):
-        return self.layers(x.flatten(1))
+        return self.layers(x if x.ndim == 2 else x.flatten(1))
 
 
 class VGGBackbone(nn.Module):

@@ -57,9 +57,8 @@ class PairHead(nn.Module):
     Attributes
     ----------
     sides : nn.Linear
-        ``[W1; W2]`` for all targets, without bias: ``d -> 2 * n_targets * width``.
-    bias : nn.Parameter of shape (n_targets * width,)
-        Bias of the first layer (added to the first half).
+        ``[W1; W2]`` and ``[b1; b2]`` for all targets: ``d -> 2 * n_targets * width``; the
+        first layer's bias is ``b1 + b2`` (see :meth:`first_layer`).
     out_weight, out_bias : nn.Parameter or None
         Per-target second layer ``(n_targets, hidden, 3)`` and ``(n_targets, 3)``.
     """
@@ -70,12 +69,16 @@ class PairHead(nn.Module):
         self.hidden = int(hidden) if hidden else None
         self.width = self.hidden or 3
         m = self.n_targets * self.width
-        # One matmul gives both halves [W1 e; W2 e]; the bias joins the first half. This is
-        # exactly Linear(2d, m) on [e1; e2] with W = [W1, W2], initialized like it.
+        # One matmul gives both halves [W1 e + b1; W2 e + b2]. Their sum is exactly
+        # Linear(2d, m) on [e1; e2] with W = [W1, W2] and b = b1 + b2 (b2 starts at 0, so the
+        # initial layer is distributed like nn.Linear(2d, m)'s); keeping a bias on both
+        # halves saves a separate bias op in every training step.
         bound = (2 * in_features) ** -0.5
-        self.sides = nn.Linear(in_features, 2 * m, bias=False)
-        nn.init.uniform_(self.sides.weight, -bound, bound)
-        self.bias = nn.Parameter(torch.empty(m).uniform_(-bound, bound))
+        self.sides = nn.Linear(in_features, 2 * m)
+        with torch.no_grad():
+            self.sides.weight.uniform_(-bound, bound)
+            self.sides.bias[:m].uniform_(-bound, bound)
+            self.sides.bias[m:].zero_()
         if self.hidden:
             b2 = self.hidden**-0.5
             self.out_weight = nn.Parameter(
@@ -86,13 +89,18 @@ class PairHead(nn.Module):
             self.register_parameter("out_weight", None)
             self.register_parameter("out_bias", None)
 
+    def first_layer(self):
+        """The equivalent unfactorized first layer: ``W = [W1, W2]`` (m, 2d) and ``b`` (m,)."""
+        w1, w2 = self.sides.weight.chunk(2, dim=0)
+        b1, b2 = self.sides.bias.chunk(2)
+        return torch.cat([w1, w2], dim=1), b1 + b2
+
     def project(self, embedding):
-        """Per-sample halves of the first layer: ``(W1 e + b, W2 e)``, each ``(N, m)``.
+        """Per-sample halves of the first layer: ``(W1 e + b1, W2 e + b2)``, each ``(N, m)``.
 
         ``m = n_targets * width``.
         """
-        a, b = self.sides(embedding).chunk(2, dim=1)
-        return a + self.bias, b
+        return self.sides(embedding).chunk(2, dim=1)
 
     def _finish(self, pre):
         """Optional second layer; ``pre`` is ``(..., n_targets * width)``."""
@@ -103,7 +111,7 @@ class PairHead(nn.Module):
 
     def pair_logits(self, a, b):
         """Relation logits of every pair ``(i, j)``: ``(N_a, N_b, n_targets, 3)``."""
-        return self._finish(a[:, None, :] + b[None, :, :])
+        return self._finish(a.unsqueeze(1) + b)
 
     def rowwise_logits(self, a, b):
         """Relation logits of the aligned pairs ``(a[i], b[i])``: ``(N, n_targets, 3)``."""

@@ -91,7 +91,10 @@ def pair_logits(pair_head, embedding, pairing="split"):
 
 
 def ranking_loss(pair_head, embedding, codes, pairing="split"):
-    """Cross-entropy of the relation logits over the counted pairs, summed over targets.
+    """Mean cross-entropy of the relation logits over the counted pairs and targets.
+
+    Every target sees the same pairs, so multiplying by ``n_targets`` gives the sum over
+    targets of each target's mean pair loss (what the estimators optimize).
 
     Parameters
     ----------
@@ -106,8 +109,4 @@ def ranking_loss(pair_head, embedding, codes, pairing="split"):
     loss : Tensor (scalar)
     """
     logits = pair_logits(pair_head, embedding, pairing)
-    n_targets = codes.shape[-1]
-    # Mean over (pairs x targets) times n_targets = sum over targets of each target's mean
-    # pair loss, since every target sees the same pairs.
-    ce = F.cross_entropy(logits.reshape(-1, 3), codes.reshape(-1), ignore_index=IGNORE)
-    return ce * n_targets
+    return F.cross_entropy(logits.reshape(-1, 3), codes.reshape(-1), ignore_index=IGNORE)

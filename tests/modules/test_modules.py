@@ -22,12 +22,12 @@ from sk_prnet.ordinal import ordinal_relation
 def explicit_pair_logits(head, e1, e2):
     """The unfactorized reference: materialize [e1; e2] for every pair, apply Linear(2d, m)."""
     d = e1.shape[1]
-    w1, w2 = head.sides.weight.chunk(2, dim=0)  # (m, d) each
-    weight = torch.cat([w1, w2], dim=1)  # (m, 2d): W [e1; e2] = W1 e1 + W2 e2
+    weight, bias = head.first_layer()  # (m, 2d): W [e1; e2] = W1 e1 + W2 e2
+    assert weight.shape == (head.n_targets * head.width, 2 * d)
     pairs = torch.cat(
         [e1[:, None, :].expand(-1, len(e2), d), e2[None, :, :].expand(len(e1), -1, d)], dim=-1
     )
-    pre = (pairs @ weight.T + head.bias).unflatten(-1, (head.n_targets, head.width))
+    pre = (pairs @ weight.T + bias).unflatten(-1, (head.n_targets, head.width))
     if head.hidden is None:
         return pre
     return torch.einsum("abth,thc->abtc", torch.relu(pre), head.out_weight) + head.out_bias
@@ -38,6 +38,8 @@ def explicit_pair_logits(head, e1, e2):
 def test_factorized_head_equals_explicit_concatenation(hidden, n_targets):
     torch.manual_seed(0)
     head = PairHead(12, n_targets, hidden=hidden).double()
+    with torch.no_grad():  # a trained head has both bias halves non-zero
+        head.sides.bias.uniform_(-1, 1)
     e1, e2 = torch.randn(5, 12, dtype=torch.float64), torch.randn(7, 12, dtype=torch.float64)
     a, _ = head.project(e1)
     _, b = head.project(e2)
@@ -54,7 +56,9 @@ def test_factorized_head_equals_explicit_concatenation(hidden, n_targets):
 def test_pair_head_init_matches_linear_on_concatenation():
     head = PairHead(50, 1)
     bound = (2 * 50) ** -0.5  # nn.Linear(100, 3)'s bound
-    assert head.sides.weight.abs().max() <= bound and head.bias.abs().max() <= bound
+    weight, bias = head.first_layer()
+    assert weight.shape == (3, 100)
+    assert weight.abs().max() <= bound and bias.abs().max() <= bound
 
 
 def test_no_quadratic_times_embedding_tensor_is_saved():
@@ -98,7 +102,7 @@ def test_pair_codes_all_ignores_diagonal_and_handles_stacked_batches():
         pair_codes(rank, 0.1, "random")
 
 
-def test_ranking_loss_is_cross_entropy_summed_over_targets():
+def test_ranking_loss_is_mean_cross_entropy_over_pairs_and_targets():
     torch.manual_seed(1)
     head = PairHead(8, 2)
     emb = torch.randn(10, 8)
@@ -106,8 +110,9 @@ def test_ranking_loss_is_cross_entropy_summed_over_targets():
     codes = pair_codes(rank, 0.2, "all")
     logits = pair_logits(head, emb, "all")
     off = ~torch.eye(10, dtype=torch.bool)
-    manual = sum(F.cross_entropy(logits[..., t, :][off], codes[..., t][off]) for t in range(2))
-    torch.testing.assert_close(ranking_loss(head, emb, codes, "all"), manual)
+    per_target = [F.cross_entropy(logits[..., t, :][off], codes[..., t][off]) for t in range(2)]
+    # every target sees the same pairs: the overall mean is the mean of the per-target means
+    torch.testing.assert_close(ranking_loss(head, emb, codes, "all"), sum(per_target) / 2)
 
 
 def test_named_backbones_and_shapes():
