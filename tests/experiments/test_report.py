@@ -1,0 +1,67 @@
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sk_prnet.experiments import format_table, paired_test, subject_means, summary_table
+from sk_prnet.experiments.report import stars
+
+
+@pytest.fixture
+def scores():
+    rng = np.random.default_rng(0)
+    rows = []
+    for model, shift in (("base", 0.0), ("prnet", 0.05)):
+        for subject in range(1, 6):
+            for fold in range(3):
+                for target in ("arousal", "valence"):
+                    for metric in ("accuracy", "f1"):
+                        value = 0.6 + shift + 0.02 * subject + 0.01 * rng.normal()
+                        rows.append((model, subject, fold, target, metric, value))
+    return pd.DataFrame(rows, columns=["model", "subject", "fold", "target", "metric", "value"])
+
+
+def test_summary_recomputed_from_raw_rows(scores):
+    table = summary_table(scores)
+    raw = scores[
+        (scores.model == "prnet") & (scores.target == "valence") & (scores.metric == "f1")
+    ]
+    per_subject = raw.groupby("subject")["value"].mean()
+    assert table.loc["prnet", ("valence", "f1", "mean")] == pytest.approx(per_subject.mean())
+    assert table.loc["prnet", ("valence", "f1", "std")] == pytest.approx(per_subject.std(ddof=1))
+    assert len(subject_means(scores)) == 2 * 5 * 2 * 2
+
+
+def test_paired_test_matches_scipy(scores):
+    res = paired_test(scores, baseline="base", other="prnet", metric="f1")
+    means = subject_means(scores)
+    for target in ("arousal", "valence"):
+        part = means[(means.metric == "f1") & (means.target == target)]
+        wide = part.pivot(index="subject", columns="model", values="value")
+        expected = stats.ttest_rel(wide["prnet"], wide["base"])
+        assert res.loc[target, "p"] == pytest.approx(expected.pvalue)
+        assert res.loc[target, "t"] == pytest.approx(expected.statistic)
+        assert res.loc[target, "n_subjects"] == 5
+    assert set(res["stars"]) <= {"", "*", "**"}
+
+
+def test_paired_test_errors(scores):
+    with pytest.raises(ValueError, match="no 'f1' scores"):
+        paired_test(scores, baseline="base", other="ranknet")
+    partial = scores[~((scores.model == "prnet") & (scores.subject == 1))]
+    with pytest.raises(ValueError, match="same subjects"):
+        paired_test(partial, baseline="base", other="prnet")
+    with pytest.raises(ValueError, match="lacks columns"):
+        summary_table(scores.drop(columns="subject"))
+
+
+def test_stars_convention():
+    assert [stars(p) for p in (0.001, 0.02, 0.2, np.nan)] == ["**", "*", "", ""]
+
+
+def test_format_table_shows_means_and_p(scores):
+    text = format_table(summary_table(scores), paired_test(scores, "base", "prnet"))
+    lines = text.splitlines()
+    assert lines[0].startswith("| model | arousal accuracy | arousal f1")
+    assert any(line.startswith("| prnet |") for line in lines)
+    assert "p = " in lines[-1]
