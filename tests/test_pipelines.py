@@ -32,3 +32,72 @@ def test_seed_pipeline_uses_table_three_order():
 def test_estimator_or_params_not_both():
     with pytest.raises(ValueError, match="not both"):
         make_seed_pipeline(PRNetClassifier(), alpha=0.0)
+
+
+def _independent_band(x, lo, hi):
+    from scipy.signal import welch
+
+    freqs, psd = welch(x, fs=128, window="hann", nperseg=128, noverlap=64, axis=-1)
+    return psd[..., (freqs >= lo) & (freqs < hi)].mean(-1)
+
+
+@pytest.fixture(scope="module")
+def small_deap(tmp_path_factory):
+    from sk_prnet.datasets import make_synthetic_deap
+
+    return make_synthetic_deap(
+        tmp_path_factory.mktemp("deap"), n_subjects=1, n_trials=2, trial_seconds=4, random_state=0
+    )
+
+
+def _raw_trial(directory, trial):
+    import pickle
+
+    with open(directory / "s01.dat", "rb") as f:
+        return pickle.load(f, encoding="latin1")["data"][trial, :32].astype(np.float32)
+
+
+def test_paper_recipe_matches_scipy(small_deap):
+    from sk_prnet.pipelines import load_deap_recipe
+
+    data = load_deap_recipe(small_deap, "paper")
+    assert data.X.shape == (2 * 2, 32, 256)  # 4 s trials: two 2 s windows each
+    features = make_deap_pipeline(max_epochs=1).named_steps["features"].fit(data.X)
+    names = list(features.get_feature_names_out())
+    F = features.transform(data.X)
+    raw = _raw_trial(small_deap, 1)
+    win = raw[:, 384 + 256 : 384 + 512]  # trial 1, second window
+    expected = np.log10(_independent_band(win[0], 12, 30))  # Fp1 beta
+    assert F[3, names.index("psd_Fp1_beta")] == pytest.approx(expected, rel=1e-4)
+    psa = np.log10(_independent_band(win[0], 8, 12)) - np.log10(_independent_band(win[16], 8, 12))
+    assert F[3, names.index("psa_Fp1-Fp2_alpha")] == pytest.approx(psa, abs=1e-4)
+
+
+def test_authors_recipe_matches_scipy(small_deap):
+    from sk_prnet.pipelines import load_deap_recipe
+
+    data = load_deap_recipe(small_deap, "authors")
+    windows_per_trial = (4 * 128 - 256) // 32 + 1  # 2 s windows every 0.25 s
+    assert data.X.shape == (2 * windows_per_trial, 46 * 3)
+    names = list(data.feature_names)
+    raw = _raw_trial(small_deap, 0)
+    k = 5  # sixth window of trial 0
+    win = raw[:, 384 + 32 * k : 384 + 32 * k + 256]
+    base = raw[:, 128:384]  # the last 2 s of the 3 s pre-trial
+
+    def db(x, lo, hi):
+        return 10 * np.log10(_independent_band(x, lo, hi))
+
+    expected = db(win[7], 4, 8) - db(base[7], 4, 8)  # T7 theta (bins 4-7 Hz)
+    assert data.X[k, names.index("psd_T7_theta")] == pytest.approx(expected, abs=1e-3)
+    psa = (db(win[2], 14, 30) - db(win[19], 14, 30)) - (db(base[2], 14, 30) - db(base[19], 14, 30))
+    assert data.X[k, names.index("psa_F3-F4_beta")] == pytest.approx(psa, abs=1e-3)
+    pipe = make_deap_pipeline(recipe="authors", k=10, max_epochs=1, device="cpu")
+    assert [n for n, _ in pipe.steps] == ["select", "scale", "prnet"]
+    y = np.arange(len(data.X)) % 2  # two trials cannot show both classes of every target
+    assert pipe.fit(data.X, y).predict(data.X).shape == y.shape
+
+
+def test_unknown_recipe():
+    with pytest.raises(ValueError, match="Unknown DEAP recipe 'mine'"):
+        make_deap_pipeline(recipe="mine")
