@@ -63,9 +63,21 @@ def _constant(name, k):
         f"{name}: output {k} of y_true or y_pred is constant, so the correlation is undefined; "
         "returning 0.0 for it.",
         ConstantInputWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
     return 0.0
+
+
+def _correlation(test, name, y_true, y_pred, multioutput):
+    """Apply a scipy correlation per output; 0.0 with a warning for a constant output."""
+    t, p = _check_targets(y_true, y_pred, multioutput)
+    out = []
+    for k in range(t.shape[1]):
+        if np.ptp(t[:, k]) == 0 or np.ptp(p[:, k]) == 0:
+            out.append(_constant(name, k))
+        else:
+            out.append(test(t[:, k], p[:, k]).statistic)
+    return _aggregate(out, multioutput)
 
 
 def concordance_correlation_coefficient(y_true, y_pred, multioutput="uniform_average"):
@@ -121,14 +133,7 @@ def pearson_r(y_true, y_pred, multioutput="uniform_average"):
     >>> round(pearson_r([1, 2, 3, 4], [2, 4, 5, 9]), 4)
     0.9648
     """
-    t, p = _check_targets(y_true, y_pred, multioutput)
-    out = []
-    for k in range(t.shape[1]):
-        if np.ptp(t[:, k]) == 0 or np.ptp(p[:, k]) == 0:
-            out.append(_constant("pearson_r", k))
-        else:
-            out.append(stats.pearsonr(t[:, k], p[:, k]).statistic)
-    return _aggregate(out, multioutput)
+    return _correlation(stats.pearsonr, "pearson_r", y_true, y_pred, multioutput)
 
 
 def kendall_tau(y_true, y_pred, multioutput="uniform_average"):
@@ -149,14 +154,7 @@ def kendall_tau(y_true, y_pred, multioutput="uniform_average"):
     >>> round(kendall_tau([1, 2, 3, 4], [10, 20, 40, 30]), 4)
     0.6667
     """
-    t, p = _check_targets(y_true, y_pred, multioutput)
-    out = []
-    for k in range(t.shape[1]):
-        if np.ptp(t[:, k]) == 0 or np.ptp(p[:, k]) == 0:
-            out.append(_constant("kendall_tau", k))
-        else:
-            out.append(stats.kendalltau(t[:, k], p[:, k]).statistic)
-    return _aggregate(out, multioutput)
+    return _correlation(stats.kendalltau, "kendall_tau", y_true, y_pred, multioutput)
 
 
 #: Scorers for ``GridSearchCV(scoring=...)`` / ``cross_val_score`` (greater is better).
