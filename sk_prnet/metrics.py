@@ -12,6 +12,7 @@ constant, where it is 1.0).
 """
 
 import warnings
+from functools import partial
 
 import numpy as np
 from scipy import stats
@@ -26,6 +27,7 @@ __all__ = [
     "ccc_scorer",
     "pearson_scorer",
     "kendall_tau_scorer",
+    "target_scorer",
 ]
 
 
@@ -161,3 +163,39 @@ def kendall_tau(y_true, y_pred, multioutput="uniform_average"):
 ccc_scorer = make_scorer(concordance_correlation_coefficient)
 pearson_scorer = make_scorer(pearson_r)
 kendall_tau_scorer = make_scorer(kendall_tau)
+
+
+def _on_column(metric, y_true, y_pred, column, **kwargs):
+    return metric(np.asarray(y_true)[:, column], np.asarray(y_pred)[:, column], **kwargs)
+
+
+def target_scorer(metric, column, greater_is_better=True, **kwargs):
+    """A scorer of one output column of a multi-output estimator.
+
+    Useful for 2-D targets (e.g. DEAP's arousal and valence), where scikit-learn's
+    classification scorers refuse 2-D ``y``.
+
+    Parameters
+    ----------
+    metric : callable
+        ``metric(y_true_column, y_pred_column, **kwargs)``, e.g. ``sklearn.metrics.f1_score``.
+    column : int
+        The output (column of ``y``) to score.
+    greater_is_better : bool, default=True
+    **kwargs
+        Passed to ``metric`` (e.g. ``average="macro"``).
+
+    Returns
+    -------
+    scorer : callable
+        A scikit-learn scorer (picklable, for parallel cross-validation).
+
+    Examples
+    --------
+    >>> from sklearn.metrics import f1_score
+    >>> scoring = {"valence_f1": target_scorer(f1_score, 1, average="macro")}
+    """
+    return make_scorer(
+        partial(_on_column, metric, column=int(column), **kwargs),
+        greater_is_better=greater_is_better,
+    )

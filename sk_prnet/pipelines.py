@@ -22,7 +22,6 @@ Two DEAP feature recipes are available (:data:`DEAP_RECIPES`):
 import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils import Bunch
 
 from .eeg import PAPER_BANDS, SpectralFeatures, make_deap_features
 from .feature_selection import FisherFeatureSelector
@@ -141,7 +140,7 @@ def _estimator(estimator, kwargs):
 
 def make_deap_pipeline(estimator=None, *, recipe="paper", k=100, sfreq=128.0, ch_names=None,
                        bands=None, nperseg=None, request_ranking_target=None,
-                       **estimator_params):  # fmt: skip
+                       request_rank_groups=None, **estimator_params):  # fmt: skip
     """The paper's DEAP pipeline (Section IV-B).
 
     Recipe ``"paper"``: ``SpectralFeatures`` on the raw EEG windows (log10 Welch band power
@@ -162,9 +161,9 @@ def make_deap_pipeline(estimator=None, *, recipe="paper", k=100, sfreq=128.0, ch
     ch_names, bands, nperseg
         Passed to :func:`sk_prnet.eeg.make_deap_features` (default: DEAP channels, the
         paper's bands, one-second Welch segments).
-    request_ranking_target : bool or None, default=None
-        Call ``set_fit_request(ranking_target=...)`` on the final step (needs metadata
-        routing enabled); ``None`` leaves the requests as they are.
+    request_ranking_target, request_rank_groups : bool or None, default=None
+        Call ``set_fit_request(ranking_target=..., rank_groups=...)`` on the final step
+        (needs metadata routing enabled); ``None`` leaves that request as it is.
     **estimator_params
         Parameters of the default ``PRNetClassifier`` (e.g. ``alpha=0``, ``random_state=0``).
 
@@ -182,8 +181,10 @@ def make_deap_pipeline(estimator=None, *, recipe="paper", k=100, sfreq=128.0, ch
     """
     spec = _recipe(recipe)
     net = _estimator(estimator, estimator_params)
-    if request_ranking_target is not None:
-        net.set_fit_request(ranking_target=request_ranking_target)
+    requests = {"ranking_target": request_ranking_target, "rank_groups": request_rank_groups}
+    requests = {k: v for k, v in requests.items() if v is not None}
+    if requests:
+        net.set_fit_request(**requests)
     steps = [("select", FisherFeatureSelector(k=k)), ("scale", StandardScaler()), ("prnet", net)]
     if recipe == "paper":
         features = make_deap_features(sfreq, ch_names=ch_names, bands=bands or spec["bands"],

@@ -98,3 +98,20 @@ def test_correlations_invariant_to_positive_affine_map(t, a, b):
     p = np.roll(t, 1)
     assert pearson_r(t, a * p + b) == pytest.approx(pearson_r(t, p), abs=1e-9)
     assert kendall_tau(t, a * p + b) == pytest.approx(kendall_tau(t, p), abs=1e-12)
+
+
+def test_target_scorer_scores_one_column():
+    import pickle
+
+    from sklearn.dummy import DummyClassifier
+    from sklearn.metrics import accuracy_score
+
+    from sk_prnet.metrics import target_scorer
+
+    X = np.zeros((6, 1))
+    y = np.array([[0, 1], [0, 1], [0, 0], [0, 1], [1, 1], [0, 1]])
+    est = DummyClassifier(strategy="most_frequent").fit(X, y)  # predicts [0, 1] everywhere
+    assert target_scorer(accuracy_score, 0)(est, X, y) == pytest.approx(5 / 6)
+    assert target_scorer(accuracy_score, 1)(est, X, y) == pytest.approx(5 / 6)
+    y[:, 1] = 0
+    assert pickle.loads(pickle.dumps(target_scorer(accuracy_score, 1)))(est, X, y) == 0.0

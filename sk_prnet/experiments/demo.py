@@ -9,16 +9,16 @@ baseline (alpha=0) and PRNet (alpha=1, ranking the 1-9 ratings with epsilon=0.25
 
 import os
 import time
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import sklearn
-from sklearn.metrics import accuracy_score, f1_score, make_scorer
+from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import cross_validate
 
 from ..datasets import load_deap, make_synthetic_deap
+from ..metrics import target_scorer
 from ..model_selection import deap_subject_dependent_cv
 from ..pipelines import make_deap_pipeline
 from .report import format_table, paired_test, summary_table
@@ -35,19 +35,11 @@ def default_cache_dir():
     return Path(root)
 
 
-def _column_metric(metric, y_true, y_pred, column):
-    return metric(np.asarray(y_true)[:, column], np.asarray(y_pred)[:, column])
-
-
 def _scorers(target_names):
     scorers = {}
     for j, name in enumerate(target_names):
-        scorers[f"{name}|accuracy"] = make_scorer(
-            partial(_column_metric, accuracy_score, column=j)
-        )
-        scorers[f"{name}|f1"] = make_scorer(
-            partial(_column_metric, partial(f1_score, average="macro"), column=j)
-        )
+        scorers[f"{name}|accuracy"] = target_scorer(accuracy_score, j)
+        scorers[f"{name}|f1"] = target_scorer(f1_score, j, average="macro")
     return scorers
 
 
@@ -148,8 +140,9 @@ def run_demo(cache_dir=None, n_subjects=8, trial_seconds=30, n_jobs=2, random_st
     tests = paired_test(scores, baseline=baseline, other=prnet, metric="f1")
     table = format_table(summary, tests)
     fig_path = _figure(scores, baseline, prnet, figure) if figure else None
+    seconds = time.perf_counter() - start
     return {"scores": scores, "summary": summary, "tests": tests, "table": table,
-            "figure": fig_path, "seconds": time.perf_counter() - start, "data_dir": data_dir}  # fmt: skip
+            "figure": fig_path, "seconds": seconds, "data_dir": data_dir}  # fmt: skip
 
 
 def _figure(scores, baseline, prnet, path):
