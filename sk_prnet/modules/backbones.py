@@ -40,6 +40,7 @@ class MLPBackbone(nn.Module):
         self.layers = nn.Sequential(*layers)
 
     def forward(self, x):
+        """Embed a batch: ``(N, *)`` -> ``(N, hidden_sizes[-1])``."""
         return self.layers(x if x.ndim == 2 else x.flatten(1))
 
 
@@ -76,6 +77,7 @@ class VGGBackbone(nn.Module):
         self.features = nn.Sequential(*layers)
 
     def forward(self, x):
+        """Embed a batch of images: ``(N, C, H, W)`` -> ``(N, d)``."""
         return self.features(x).flatten(1)
 
 

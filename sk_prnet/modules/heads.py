@@ -33,6 +33,7 @@ class TaskHead(nn.Module):
             self.net = nn.Linear(in_features, n_outputs)
 
     def forward(self, embedding):
+        """Task outputs of embeddings: ``(N, d)`` -> ``(N, n_outputs)``."""
         return self.net(embedding)
 
 

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 __all__ = ["PAIRINGS", "IGNORE", "relation_codes", "pair_codes", "pair_logits", "ranking_loss"]
 
+#: The pairing schemes: ``"split"`` (the paper's batch halves) and ``"all"``.
 PAIRINGS = ("split", "all")
 
 #: Code of pairs that do not count (the diagonal, pairs across groups): cross_entropy skips it.
@@ -23,6 +24,18 @@ def relation_codes(r1, r2, epsilon):
     """Torch twin of :func:`sk_prnet.ordinal.ordinal_relation` (0 lower, 1 similar, 2 higher).
 
     Kept in torch so that the labels of a whole epoch are built on its device in a few ops.
+
+    Parameters
+    ----------
+    r1, r2 : Tensor
+        Targets of the first and second members of the pairs (broadcast together).
+    epsilon : float
+        Rank tolerance.
+
+    Returns
+    -------
+    codes : LongTensor
+        The broadcast shape of ``r1`` and ``r2``.
     """
     diff = r1 - r2
     return (diff > epsilon).long() + (diff >= -epsilon).long()

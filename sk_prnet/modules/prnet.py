@@ -40,6 +40,7 @@ class PRNetModule(nn.Module):
         self.pair_head = PairHead(embedding_dim, n_targets, hidden=ranking_hidden)
 
     def forward(self, x):
+        """``(task_output, embedding)`` of a batch: ``(N, n_task_outputs)``, ``(N, d)``."""
         embedding = self.backbone(x)
         return self.task_head(embedding), embedding
 
