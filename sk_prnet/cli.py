@@ -6,16 +6,214 @@ import sys
 __all__ = ["main"]
 
 
+def _subjects(text):
+    """Parse ``"1-32"``, ``"1,3,5-7"`` (or several such words) into a sorted list of ints."""
+    out = set()
+    for part in str(text).replace(",", " ").split():
+        lo, sep, hi = part.partition("-")
+        try:
+            ids = range(int(lo), int(hi) + 1) if sep else [int(lo)]
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"invalid subject list {text!r}: use e.g. 1-32 or 1,3,5-7"
+            ) from None
+        out.update(ids)
+    return sorted(out)
+
+
+def _cutoff(text):
+    if text.lower() in ("full", "none", "inf"):
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid cut-off {text!r}: a number or 'full'") from None
+
+
+def _add_run_parser(sub):
+    run = sub.add_parser("run", help="run an experiment of the paper into a results store")
+    kinds = run.add_subparsers(dest="experiment", required=True)
+
+    def common(p, data=True, alpha=(0.0, 1.0), epsilon=None):
+        if data:
+            p.add_argument("--data-dir", required=True, help="the dataset folder")
+            p.add_argument(
+                "--subjects",
+                type=_subjects,
+                nargs="+",
+                default=None,
+                help="subjects, e.g. 1-32 or 1,3,5-7 (default: all present)",
+            )
+        p.add_argument("--results", required=True, help="SQLite results store (.sqlite)")
+        p.add_argument("--alpha", type=float, nargs="+", default=list(alpha))
+        if epsilon is not None:
+            p.add_argument("--epsilon", type=float, nargs="+", default=list(epsilon))
+        p.add_argument("--recipe", default="paper", help="pipeline recipe (default: paper)")
+        p.add_argument("--n-jobs", type=int, default=1, help="units in parallel")
+        p.add_argument("--backend", choices=["loky", "dask"], default="loky")
+        p.add_argument("--scheduler", default=None, help="Dask scheduler address")
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--max-epochs", type=int, default=None)
+        p.add_argument("--quiet", action="store_true", help="plain log lines, no progress bar")
+        return p
+
+    common(
+        kinds.add_parser("deap", help="paper Table IV (DEAP, 10-fold CV per subject)"),
+        epsilon=(0.25,),
+    )
+    seed = common(kinds.add_parser("seed", help="paper Table V (SEED, 9/6 trials a session)"))
+    seed.add_argument("--sessions", type=_subjects, nargs="+", default=None)
+    sweep = common(
+        kinds.add_parser("sweep", help="alpha and epsilon sweeps (paper Tables VII/VIII)"),
+        data=False,
+        alpha=(0.0, 0.5, 1.0, 2.0),
+        epsilon=(0.05, 0.1, 0.15, 0.25),
+    )
+    sweep.add_argument("--dataset", choices=["diabetes", "deap", "seed"], default="diabetes")
+    sweep.add_argument("--data-dir", default=None, help="dataset folder (deap, seed)")
+    sweep.add_argument("--subjects", type=_subjects, nargs="+", default=None)
+    sweep.add_argument(
+        "--ref-alpha", type=float, default=1.0, help="alpha of the epsilon sweep (default 1)"
+    )
+    sweep.add_argument(
+        "--ref-epsilon",
+        type=float,
+        default=None,
+        help="epsilon of the alpha sweep (default: the first --epsilon)",
+    )
+    sweep.add_argument("--grid", action="store_true", help="every (alpha, epsilon) pair")
+    cutoff = common(
+        kinds.add_parser("cutoff", help="label-space cut-off (paper Table IX)"),
+        data=False,
+        alpha=(0.0, 1.0),
+        epsilon=(0.25,),
+    )
+    cutoff.add_argument("--dataset", choices=["diabetes"], default="diabetes")
+    cutoff.add_argument(
+        "--cutoff",
+        type=_cutoff,
+        nargs="+",
+        default=[0.5, 1.0, 1.5, None],
+        help="cut-offs c on the standardized target, or 'full'",
+    )
+    for p in (sweep, cutoff):
+        p.add_argument("--n-splits", type=int, default=5)
+        p.add_argument("--n-repeats", type=int, default=2)
+    run.set_defaults(func=_run)
+
+
+def _flat(subjects):
+    return None if subjects is None else sorted({s for group in subjects for s in group})
+
+
+def _experiment(args):
+    from .experiments import units
+
+    common = dict(seed=args.seed, max_epochs=args.max_epochs)
+    kind = args.experiment
+    if kind == "deap":
+        settings = units.sweep_settings(args.alpha, args.epsilon, grid=True)
+        return units.DeapExperiment(
+            args.data_dir, _flat(args.subjects), settings, recipe=args.recipe, **common
+        )
+    if kind == "seed":
+        return units.SeedExperiment(
+            args.data_dir,
+            _flat(args.subjects),
+            [(a, None) for a in args.alpha],
+            recipe=args.recipe,
+            sessions=_flat(args.sessions),
+            **common,
+        )
+    if kind == "sweep":
+        settings = units.sweep_settings(
+            args.alpha,
+            args.epsilon,
+            ref_alpha=args.ref_alpha,
+            ref_epsilon=args.ref_epsilon,
+            grid=args.grid,
+        )
+        if args.dataset == "diabetes":
+            return units.RegressionExperiment(
+                "diabetes",
+                settings,
+                n_splits=args.n_splits,
+                n_repeats=args.n_repeats,
+                name="sweep",
+                **common,
+            )
+        if args.data_dir is None:
+            raise units.ExperimentError(f"run sweep --dataset {args.dataset} needs --data-dir.")
+        cls = units.DeapExperiment if args.dataset == "deap" else units.SeedExperiment
+        return cls(
+            args.data_dir,
+            _flat(args.subjects),
+            settings,
+            recipe=args.recipe,
+            name="sweep",
+            **common,
+        )
+    settings = units.sweep_settings(args.alpha, args.epsilon, grid=True)
+    return units.RegressionExperiment(
+        args.dataset,
+        settings,
+        cutoffs=list(args.cutoff),
+        n_splits=args.n_splits,
+        n_repeats=args.n_repeats,
+        name="cutoff",
+        **common,
+    )
+
+
+def _run(args):
+    from .experiments.runner import RunInterrupted, command_line, run_experiment
+
+    command = command_line(["run", *args.argv[1:]])
+    try:
+        report = run_experiment(
+            _experiment(args),
+            args.results,
+            n_jobs=args.n_jobs,
+            backend=args.backend,
+            scheduler=args.scheduler,
+            progress=not args.quiet,
+            command=command,
+        )
+    except RunInterrupted as stop:
+        print(f"\nsk-prnet: interrupted. {stop.report.message()}", file=sys.stderr)
+        return 130
+    print(report.message())
+    print(f"tables: sk-prnet report {args.results}")
+    return 0 if report.missing == 0 else 1
+
+
+def _report(args):
+    from pathlib import Path
+
+    from .experiments.report import render_report
+
+    if not Path(args.results).exists():
+        raise FileNotFoundError(f"The results store {args.results!r} does not exist.")
+    print(render_report(args.results, fmt=args.format, figures=args.figures))
+    return 0
+
+
 def _demo(args):
     from .experiments.demo import run_demo
 
     result = run_demo(
-        cache_dir=args.cache_dir, n_subjects=args.subjects, trial_seconds=args.trial_seconds,
-        n_jobs=args.n_jobs, random_state=args.seed, figure=args.figure,
+        cache_dir=args.cache_dir,
+        n_subjects=args.subjects,
+        trial_seconds=args.trial_seconds,
+        n_jobs=args.n_jobs,
+        random_state=args.seed,
+        figure=args.figure,
         progress=not args.quiet,
-    )  # fmt: skip
-    print(f"\nSynthetic DEAP ({args.subjects} subjects, data in {result['data_dir']}), "
-          "subject-dependent 10-fold CV; accuracy in %, macro F1; mean ± std over subjects:\n")  # fmt: skip
+    )
+    print(
+        f"\nSynthetic DEAP ({args.subjects} subjects, data in {result['data_dir']}), "
+        "subject-dependent 10-fold CV; accuracy in %, macro F1; mean ± std over subjects:\n"
+    )
     print(result["table"])
     if result["figure"]:
         print(f"\nfigure: {result['figure']}")
@@ -40,13 +238,28 @@ def build_parser():
     demo.add_argument("--figure", default="sk_prnet_demo.png")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(func=_demo)
+    _add_run_parser(sub)
+    report = sub.add_parser("report", help="paper-shaped tables and figures from a results store")
+    report.add_argument("results", help="the .sqlite results store")
+    report.add_argument("--format", choices=["markdown", "latex", "csv"], default="markdown")
+    report.add_argument("--figures", default=None, metavar="DIR", help="write figures here")
+    report.set_defaults(func=_report)
     return parser
 
 
 def main(argv=None):
     """Entry point of the ``sk-prnet`` console script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    args.argv = argv
+    from .experiments.store import StoreError
+    from .experiments.units import ExperimentError
+
+    try:
+        return args.func(args)
+    except (ExperimentError, StoreError, FileNotFoundError) as err:
+        print(f"sk-prnet: error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

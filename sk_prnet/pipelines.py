@@ -19,6 +19,8 @@ Two DEAP feature recipes are available (:data:`DEAP_RECIPES`):
     :func:`load_deap_recipe` and the pipeline starts at the selector.
 """
 
+from functools import partial
+
 import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -28,6 +30,7 @@ from .feature_selection import FisherFeatureSelector
 
 __all__ = [
     "DEAP_RECIPES",
+    "RECIPES",
     "deap_recipe_features",
     "load_deap_recipe",
     "make_deap_pipeline",
@@ -226,3 +229,8 @@ def make_seed_pipeline(estimator=None, *, k="all", class_order=(-1, 0, 1), **est
     return Pipeline(
         [("select", FisherFeatureSelector(k=k)), ("scale", StandardScaler()), ("prnet", net)]
     )
+
+
+#: Pipeline factories per recipe and dataset, as the experiment runner looks them up
+#: (``sk-prnet run deap --recipe authors``). The "paper" entries live in the runner.
+RECIPES = {"authors": {"deap": partial(make_deap_pipeline, recipe="authors")}}

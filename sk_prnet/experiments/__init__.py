@@ -1,5 +1,49 @@
-"""Experiments on top of the estimators and protocols: the demo, tables and statistics."""
+"""Experiments on top of the estimators and protocols: runner, results store, tables.
 
-from .report import format_table, paired_test, subject_means, summary_table
+* :func:`run_experiment` runs the units of an experiment (:mod:`.units`: DEAP Table IV, SEED
+  Table V, regression sweeps and cut-off) and writes each finished unit to a
+  :class:`ResultsStore` (SQLite, WAL, one transaction per unit);
+* :func:`load_results` reads a store as a tidy DataFrame;
+* :func:`summary_table`, :func:`paired_test`, :func:`format_table` and :func:`render_report`
+  turn it into the paper's tables.
+"""
 
-__all__ = ["format_table", "paired_test", "subject_means", "summary_table"]
+from .report import (
+    experiment_tables,
+    format_latex,
+    format_table,
+    paired_test,
+    render_report,
+    subject_means,
+    summary_table,
+)
+from .runner import RunInterrupted, RunReport, run_experiment
+from .store import ResultsStore, StoreError, load_results
+from .units import (
+    DeapExperiment,
+    ExperimentError,
+    RegressionExperiment,
+    SeedExperiment,
+    sweep_settings,
+)
+
+__all__ = [
+    "DeapExperiment",
+    "ExperimentError",
+    "RegressionExperiment",
+    "ResultsStore",
+    "RunInterrupted",
+    "RunReport",
+    "SeedExperiment",
+    "StoreError",
+    "experiment_tables",
+    "format_latex",
+    "format_table",
+    "load_results",
+    "paired_test",
+    "render_report",
+    "run_experiment",
+    "subject_means",
+    "summary_table",
+    "sweep_settings",
+]

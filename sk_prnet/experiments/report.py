@@ -9,7 +9,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["subject_means", "summary_table", "paired_test", "stars", "format_table"]
+__all__ = [
+    "experiment_tables",
+    "format_csv",
+    "format_latex",
+    "format_table",
+    "paired_test",
+    "render_report",
+    "scores_for_tables",
+    "stars",
+    "subject_means",
+    "summary_table",
+]
 
 _KEYS = ("model", "subject", "target", "metric")
 
@@ -56,7 +67,9 @@ def summary_table(df):
     """
     per_subject = subject_means(df)
     grouped = per_subject.groupby(["model", "target", "metric"], observed=True)["value"]
-    table = grouped.agg(mean="mean", std=lambda v: float(np.std(v, ddof=1)) if len(v) > 1 else np.nan)
+    table = grouped.agg(
+        mean="mean", std=lambda v: float(np.std(v, ddof=1)) if len(v) > 1 else np.nan
+    )
     return table.unstack(["target", "metric"]).reorder_levels([1, 2, 0], axis=1).sort_index(axis=1)
 
 
@@ -102,9 +115,15 @@ def paired_test(df, baseline, other, metric="f1"):
             res = stats.ttest_rel(pair[other], pair[baseline])
             t, p = float(res.statistic), float(res.pvalue)
         rows.append(
-            {"target": target, "n_subjects": len(pair), "mean_difference": float(diff.mean()),
-             "t": t, "p": p, "stars": stars(p)}
-        )  # fmt: skip
+            {
+                "target": target,
+                "n_subjects": len(pair),
+                "mean_difference": float(diff.mean()),
+                "t": t,
+                "p": p,
+                "stars": stars(p),
+            }
+        )
     result = pd.DataFrame(rows).set_index("target")
     result.attrs["metric"] = metric
     return result
@@ -148,9 +167,265 @@ def format_table(summary, tests=None, *, percent=("accuracy",), digits=2):
     if tests is not None and len(tests):
         metric = tests.attrs.get("metric", "f1")
         cells = [
-            f"p = {tests.loc[t, 'p']:.3g}{tests.loc[t, 'stars']}" if m == metric and t in tests.index
+            f"p = {tests.loc[t, 'p']:.3g}{tests.loc[t, 'stars']}"
+            if m == metric and t in tests.index
             else ""
             for t, m in columns
-        ]  # fmt: skip
+        ]
         lines.append("| paired t-test | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _cell(row, t, m, percent, digits):
+    scale = 100.0 if m in percent else 1.0
+    nd = digits if m in percent else digits + 1
+    return scale * row[(t, m, "mean")], scale * row[(t, m, "std")], nd
+
+
+def format_latex(summary, tests=None, *, percent=("accuracy",), digits=2, caption=None):
+    """Render :func:`summary_table` (and optional :func:`paired_test`) as a LaTeX tabular.
+
+    Parameters are those of :func:`format_table`; ``caption`` adds a ``table`` environment.
+    Stars of the paired test mark the compared models' cells of the tested metric.
+
+    Returns
+    -------
+    text : str
+    """
+    columns = sorted({(t, m) for t, m, _ in summary.columns})
+    metric = tests.attrs.get("metric", "f1") if tests is not None else None
+    lines = [
+        r"\begin{tabular}{l" + "c" * len(columns) + "}",
+        r"\hline",
+        "Model & " + " & ".join(f"{t} {m}".replace("_", r"\_") for t, m in columns) + r" \\",
+        r"\hline",
+    ]
+    for model, row in summary.iterrows():
+        cells = []
+        for t, m in columns:
+            mean, std, nd = _cell(row, t, m, percent, digits)
+            mark = ""
+            if tests is not None and m == metric and t in tests.index and model != "baseline":
+                mark = tests.loc[t, "stars"] if model == tests.attrs.get("other") else ""
+            cells.append(f"${mean:.{nd}f} \\pm {std:.{nd}f}${mark}")
+        lines.append(str(model).replace("_", r"\_") + " & " + " & ".join(cells) + r" \\")
+    if tests is not None and len(tests):
+        cells = [
+            f"$p = {tests.loc[t, 'p']:.3g}$" if m == metric and t in tests.index else ""
+            for t, m in columns
+        ]
+        lines.append("paired t-test & " + " & ".join(cells) + r" \\")
+    lines += [r"\hline", r"\end{tabular}"]
+    if caption:
+        lines = [
+            r"\begin{table}",
+            r"\centering",
+            *lines,
+            rf"\caption{{{caption}}}",
+            r"\end{table}",
+        ]
+    return "\n".join(lines)
+
+
+def format_csv(summary):
+    """:func:`summary_table` as CSV text, one row per model, columns ``target|metric|stat``."""
+    flat = summary.copy()
+    flat.columns = ["|".join(map(str, c)) for c in flat.columns]
+    return flat.to_csv()
+
+
+# --------------------------------------------------------------------------------------
+# Reports from a results store
+# --------------------------------------------------------------------------------------
+_TITLES = {
+    ("deap", "deap"): "Table IV: DEAP, subject-dependent 10-fold CV (accuracy in %, macro F1)",
+    ("seed", "seed"): "Table V: SEED, first 9 trials train, last 6 test (accuracy %, macro F1)",
+}
+
+
+def _order(keys):
+    """Baseline first, then by alpha and epsilon."""
+    return sorted(keys, key=lambda k: (k[0] != 0, k[0], -1 if k[1] is None else k[1]))
+
+
+def scores_for_tables(df):
+    """Map the store's tidy rows to the score table of :func:`summary_table`.
+
+    ``subject`` becomes the replicate over which the std is taken: the subject (its folds and
+    sessions are averaged first) or, without subjects, the repeat of a repeated K-fold.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows of :func:`sk_prnet.experiments.load_results` (one experiment).
+
+    Returns
+    -------
+    scores : pandas.DataFrame
+        Columns ``model, subject, fold, target, metric, value`` plus ``alpha, epsilon,
+        cutoff``.
+    """
+    import json
+
+    out = df.copy()
+    has_subject = out["subject"].notna()
+    replicate = out["repeat"].fillna(0).astype(int) + 1
+    out["subject"] = np.where(has_subject, out["subject"].fillna(0).astype(int), replicate)
+    params = out["params"].map(json.loads)
+    # object dtype: "full" (no cut-off), a float c, or "n/a" (not a cut-off experiment)
+    cutoff = [
+        ("full" if p["cutoff"] is None else float(p["cutoff"])) if "cutoff" in p else "n/a"
+        for p in params
+    ]
+    out["cutoff"] = pd.Series(cutoff, index=out.index, dtype=object)
+    out["epsilon"] = out["epsilon"].astype(float)
+    return out
+
+
+def experiment_tables(df):
+    """Summary tables (and paired F1 tests) of one experiment's rows.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows of :func:`sk_prnet.experiments.load_results` for one experiment and dataset.
+
+    Returns
+    -------
+    tables : list of dict
+        ``title``, ``summary`` (:func:`summary_table`), ``tests`` (list of
+        :func:`paired_test` frames, baseline vs each other model, on F1; empty for
+        regression), ``notes`` (list of str).
+    """
+    scores = scores_for_tables(df)
+    experiment, dataset = scores["experiment"].iloc[0], scores["dataset"].iloc[0]
+    classification = "f1" in set(scores["metric"])
+    settings = {
+        (a, None if np.isnan(e) else e): m
+        for a, e, m in scores[["alpha", "epsilon", "model"]]
+        .drop_duplicates()
+        .itertuples(index=False)
+    }
+    tables = []
+
+    def add(title, part, models):
+        summary = summary_table(part).reindex(models)
+        tests, notes = [], []
+        baseline = "baseline (alpha=0)"
+        if classification and baseline in models:
+            for other in models:
+                if other == baseline:
+                    continue
+                try:
+                    res = paired_test(part, baseline=baseline, other=other, metric="f1")
+                except ValueError as err:
+                    notes.append(f"no paired test for {other}: {err}")
+                    continue
+                res.attrs["other"] = other
+                tests.append(res)
+        tables.append({"title": title, "summary": summary, "tests": tests, "notes": notes})
+
+    if experiment == "cutoff":
+        for c in sorted(set(scores["cutoff"]), key=lambda c: np.inf if c == "full" else c):
+            part = scores[scores["cutoff"].map(lambda v, c=c: v == c)]
+            label = "full training set" if c == "full" else f"c = {c:g}"
+            models = [settings[k] for k in _order(settings) if settings[k] in set(part.model)]
+            add(f"Table IX: label-space cut-off, {label} ({dataset})", part, models)
+        return tables
+    if experiment == "sweep":
+        nonzero = [k for k in settings if k[0] != 0]
+        by_eps, by_alpha = {}, {}
+        for a, e in nonzero:
+            by_eps.setdefault(e, set()).add(a)
+            by_alpha.setdefault(a, set()).add(e)
+        ref_eps = max(by_eps, key=lambda e: (len(by_eps[e]), -(e or 0)), default=None)
+        ref_alpha = max(by_alpha, key=lambda a: (len(by_alpha[a]), a == 1.0), default=None)
+        base = [k for k in settings if k[0] == 0]
+        alpha_rows = base + [k for k in nonzero if k[1] == ref_eps]
+        eps_rows = base + [k for k in nonzero if k[0] == ref_alpha]
+        for title, rows in (
+            (f"Table VII shape: alpha sweep at epsilon = {ref_eps} ({dataset})", alpha_rows),
+            (f"Table VIII shape: epsilon sweep at alpha = {ref_alpha} ({dataset})", eps_rows),
+        ):
+            models = [settings[k] for k in _order(rows)]
+            add(title, scores[scores["model"].isin(models)], models)
+        return tables
+    title = _TITLES.get((experiment, dataset), f"{experiment} on {dataset}")
+    add(title, scores, [settings[k] for k in _order(settings)])
+    return tables
+
+
+def _coverage_text(summary, missing, limit=20):
+    lines = []
+    for experiment, row in summary.iterrows():
+        if row["complete"]:
+            lines.append(f"- {experiment}: complete ({row['done']}/{row['planned']} units)")
+            continue
+        lines.append(
+            f"- {experiment}: PARTIAL, {row['done']}/{row['planned']} units done, "
+            f"{row['missing']} missing (tables below use only the finished units):"
+        )
+        part = missing[missing["experiment"] == experiment]
+        for _, u in part.head(limit).iterrows():
+            ident = ", ".join(
+                f"{k}={u[k]}"
+                for k in ("subject", "session", "repeat", "fold", "model", "params")
+                if u[k] is not None and not (isinstance(u[k], float) and np.isnan(u[k]))
+            )
+            lines.append(f"    - {ident}")
+        if len(part) > limit:
+            lines.append(f"    - ... and {len(part) - limit} more")
+    return "\n".join(lines)
+
+
+def render_report(path, fmt="markdown", figures=None):
+    """The text of ``sk-prnet report``: coverage, then the paper-shaped tables.
+
+    Parameters
+    ----------
+    path : str or Path
+        A results store.
+    fmt : {"markdown", "latex", "csv"}, default="markdown"
+    figures : str, Path or None
+        Folder to write the figures into (needs matplotlib); ``None`` for none.
+
+    Returns
+    -------
+    text : str
+    """
+    from .store import ResultsStore
+
+    store = ResultsStore(path)
+    try:
+        df = store.results()
+        cov, missing = store.coverage()
+    finally:
+        store.close()
+    out = [f"Results store: {path}", "", "Coverage:", _coverage_text(cov, missing) or "- empty"]
+    for (experiment, _dataset), part in df.groupby(["experiment", "dataset"], sort=True):
+        partial = experiment in cov.index and not cov.loc[experiment, "complete"]
+        for table in experiment_tables(part):
+            title = table["title"] + (
+                f" -- PARTIAL ({cov.loc[experiment, 'done']}/"
+                f"{cov.loc[experiment, 'planned']} units)"
+                if partial
+                else ""
+            )
+            out += ["", f"## {title}" if fmt == "markdown" else f"% {title}", ""]
+            summary, tests = table["summary"], table["tests"]
+            if fmt == "csv":
+                out.append(format_csv(summary).rstrip())
+                continue
+            render = format_table if fmt == "markdown" else format_latex
+            out.append(render(summary, tests[0] if len(tests) == 1 else None))
+            for res in tests if len(tests) > 1 else []:
+                cells = ", ".join(f"{t}: p = {r.p:.3g}{r.stars}" for t, r in res.iterrows())
+                out.append(f"\npaired t-test on F1, {res.attrs['other']} vs baseline: {cells}")
+            for note in table["notes"]:
+                out.append(f"\nnote: {note}")
+    if figures is not None:
+        from .figures import write_figures
+
+        written = write_figures(df, figures)
+        out += ["", "Figures:"] + [f"- {p}" for p in written]
+    return "\n".join(out)

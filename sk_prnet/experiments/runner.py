@@ -1,0 +1,274 @@
+"""Run an experiment's units in parallel and write each finished unit to the results store.
+
+The runner plans the experiment's units, records the plan in the store, skips the units
+already finished and runs exactly the missing ones (joblib with the loky backend, or Dask's
+distributed scheduler through joblib). Workers return their results to this process, which
+writes each unit in one transaction as soon as it arrives, so an interruption (Ctrl-C, a
+kill, a crash) loses at most the units in flight; running the same command again resumes.
+
+Several runners may share a store: units claimed by another live run are left to it in a
+first pass and picked up in a second pass if still missing, and the store's unique unit key
+makes a duplicate impossible.
+"""
+
+import shlex
+import sys
+import time
+from dataclasses import dataclass, field
+
+from joblib import Parallel, delayed
+
+from .store import ResultsStore, unit_key
+from .units import ExperimentError, run_unit
+
+__all__ = ["RunInterrupted", "RunReport", "describe_unit", "run_experiment"]
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Raised by :func:`run_experiment` on Ctrl-C, after the store was left consistent."""
+
+    def __init__(self, report):
+        super().__init__(report.message())
+        self.report = report
+
+
+@dataclass
+class RunReport:
+    """What a run did.
+
+    Attributes
+    ----------
+    experiment, store : str
+    planned : int
+        Units in the plan.
+    already_done : int
+        Finished before this run started.
+    ran : int
+        Finished (and written) by this run.
+    missing : int
+        Still missing at the end.
+    seconds : float
+    command : str or None
+    """
+
+    experiment: str
+    store: str
+    planned: int
+    already_done: int
+    ran: int = 0
+    missing: int = 0
+    seconds: float = 0.0
+    command: str | None = None
+    unit_seconds: list = field(default_factory=list)
+
+    def message(self):
+        """One paragraph for the user."""
+        done = self.planned - self.missing
+        text = (
+            f"{self.experiment}: {done}/{self.planned} units in {self.store} "
+            f"({self.ran} run now, {self.already_done} before) in {self.seconds:.1f} s."
+        )
+        if self.missing:
+            again = self.command or "the same 'sk-prnet run ...' command"
+            text += (
+                f" {self.missing} unit(s) missing: finished units are kept; run {again} "
+                "again to compute only the missing ones."
+            )
+        return text
+
+
+def describe_unit(unit):
+    """Short text of a unit's identity, e.g. ``deap s01 fold 3 PRNet (alpha=1, eps=0.25)``."""
+    parts = [unit["experiment"]]
+    if unit.get("subject") is not None:
+        parts.append(f"s{unit['subject']:02d}")
+    if unit.get("session") is not None:
+        parts.append(f"session {unit['session']}")
+    if unit.get("repeat") is not None:
+        parts.append(f"repeat {unit['repeat']}")
+    if unit.get("fold") is not None:
+        parts.append(f"fold {unit['fold']}")
+    parts.append(unit["model"])
+    if unit.get("params", {}).get("cutoff", False) is not False:
+        c = unit["params"]["cutoff"]
+        parts.append("c=full" if c is None else f"c={c:g}")
+    return " ".join(parts)
+
+
+def _dask_client(scheduler, n_workers):
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as err:
+        raise ExperimentError(
+            "--backend dask needs dask.distributed: pip install 'sk-prnet[dask]'"
+        ) from err
+    if scheduler:
+        try:
+            return Client(scheduler, timeout=30), None
+        except OSError as err:
+            raise ExperimentError(f"Cannot reach the Dask scheduler {scheduler!r}: {err}") from err
+    cluster = LocalCluster(
+        n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    return Client(cluster), cluster
+
+
+def run_experiment(
+    experiment,
+    store,
+    *,
+    n_jobs=1,
+    backend="loky",
+    scheduler=None,
+    progress=True,
+    command=None,
+    log=None,
+    stop_after=None,
+):
+    """Run the missing units of ``experiment`` and write each to ``store`` when it finishes.
+
+    Parameters
+    ----------
+    experiment : object
+        An experiment of :mod:`sk_prnet.experiments.units` (``name``, ``plan()``,
+        ``task(unit)``).
+    store : str, Path or ResultsStore
+        The SQLite results store (created if missing).
+    n_jobs : int, default=1
+        Parallel units (loky processes); with ``backend="dask"`` and no ``scheduler``, the
+        number of workers of the local cluster (at least 2).
+    backend : {"loky", "dask"}, default="loky"
+    scheduler : str or None
+        Address of a running Dask scheduler (``backend="dask"``); ``None`` starts a
+        ``LocalCluster`` (processes, one thread each).
+    progress : bool, default=True
+        tqdm progress bar (with ETA); ``False`` logs one plain line per unit.
+    command : str or None
+        The command line, recorded with the run and shown in the resume hint.
+    log : callable or None
+        Where plain log lines go (default: print to stderr).
+    stop_after : int or None
+        Testing hook: raise ``KeyboardInterrupt`` after this many units were written.
+
+    Returns
+    -------
+    report : RunReport
+
+    Raises
+    ------
+    ExperimentError
+        Bad data directory, unknown subject or recipe, missing Dask.
+    sk_prnet.experiments.StoreError
+        The store is not an sk_prnet results store.
+    RunInterrupted
+        On Ctrl-C; the finished units are in the store (a subclass of KeyboardInterrupt).
+    """
+    from tqdm.auto import tqdm
+
+    if log is None:
+
+        def log(text):
+            print(text, file=sys.stderr, flush=True)
+
+    start = time.perf_counter()
+    if not isinstance(store, ResultsStore):
+        store = ResultsStore(store)
+    units = experiment.plan()
+    run_id = store.start_run(experiment.name, units, command=command)
+    done = store.done_keys(experiment.name)
+    todo = [u for u in units if unit_key(u) not in done]
+    report = RunReport(
+        experiment.name, str(store.path), len(units), len(units) - len(todo), command=command
+    )
+    dispatched = set()
+
+    def tasks():  # consumed lazily by joblib, possibly from its dispatch thread
+        second_pass = []
+        for u in todo:  # first pass: units nobody else is working on
+            key = unit_key(u)
+            if store.is_done(key):
+                continue
+            if not store.claim(key, run_id):
+                second_pass.append(u)
+                continue
+            dispatched.add(key)
+            yield delayed(run_unit)(u, *experiment.task(u))
+        for u in second_pass:  # claimed by another run that may have died: do them too
+            key = unit_key(u)
+            if not store.is_done(key):
+                dispatched.add(key)
+                yield delayed(run_unit)(u, *experiment.task(u))
+
+    bar = tqdm(
+        total=len(todo), unit="unit", desc=experiment.name, disable=not progress, file=sys.stderr
+    )
+    if not progress:
+        log(
+            f"{experiment.name}: {len(units)} units planned, {len(todo)} to run "
+            f"({report.already_done} already in {store.path})."
+        )
+    client = cluster = None
+    status = "failed"
+    try:
+        if backend == "dask":
+            import joblib
+
+            client, cluster = _dask_client(scheduler, max(2, int(n_jobs or 2)))
+            config = joblib.parallel_config(backend="dask")
+            parallel = Parallel(n_jobs=-1, return_as="generator_unordered")
+        elif backend == "loky":
+            config = None
+            parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+        else:
+            raise ExperimentError(f"Unknown backend {backend!r}; use 'loky' or 'dask'.")
+        if config is not None:
+            config.__enter__()
+        try:
+            for result in parallel(tasks()):
+                unit = result["unit"]
+                store.add_unit(
+                    unit,
+                    result["metrics"],
+                    wall_time=result["wall_time"],
+                    versions=result["versions"],
+                    run_id=run_id,
+                )
+                report.ran += 1
+                report.unit_seconds.append(result["wall_time"])
+                bar.update()
+                if not progress:
+                    elapsed = time.perf_counter() - start
+                    eta = elapsed / report.ran * max(len(todo) - report.ran, 0)
+                    log(
+                        f"[{report.ran}/{len(todo)}] {describe_unit(unit)}: "
+                        f"{result['wall_time']:.1f} s (ETA {eta:.0f} s)"
+                    )
+                if stop_after is not None and report.ran >= stop_after:
+                    raise KeyboardInterrupt
+        finally:
+            if config is not None:
+                config.__exit__(None, None, None)
+        status = "complete"
+    except KeyboardInterrupt:
+        status = "interrupted"
+    finally:
+        bar.close()
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+        done = store.done_keys(experiment.name)
+        report.missing = sum(unit_key(u) not in done for u in units)
+        report.seconds = time.perf_counter() - start
+        if status == "complete" and report.missing:
+            status = "incomplete"
+        store.finish_run(run_id, status)
+        store.close()
+    if status == "interrupted":
+        raise RunInterrupted(report)
+    return report
+
+
+def command_line(argv):
+    """The ``sk-prnet`` command line of ``argv`` (for provenance and resume hints)."""
+    return "sk-prnet " + " ".join(shlex.quote(a) for a in argv)

@@ -1,0 +1,192 @@
+"""The runner: resume after Ctrl-C, determinism, concurrent runners, Dask, report numbers."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sk_prnet.experiments import (
+    RegressionExperiment,
+    ResultsStore,
+    RunInterrupted,
+    experiment_tables,
+    load_results,
+    render_report,
+    run_experiment,
+    sweep_settings,
+)
+
+
+def _tiny(**kw):
+    params = dict(
+        settings=sweep_settings([0, 1], [0.25]), n_splits=2, n_repeats=2, max_epochs=2, seed=3
+    )
+    params.update(kw)
+    return RegressionExperiment("diabetes", **params)
+
+
+def _metrics(path):
+    df = load_results(path)
+    keys = ["experiment", "model", "repeat", "fold", "subject", "session", "target", "metric"]
+    return df.set_index(keys)["value"].sort_index()
+
+
+def _check_exactly_once(path, n_planned):
+    store = ResultsStore(path)
+    assert store.integrity_check() == "ok"
+    summary, missing = store.coverage()
+    assert missing.empty and int(summary["done"].sum()) == n_planned
+    conn = store._connect()
+    assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT unit_key) FROM units").fetchone() == (
+        n_planned,
+        n_planned,
+    )
+    store.close()
+
+
+def test_ctrl_c_keeps_finished_units_and_resume_runs_the_rest(tmp_path):
+    path = tmp_path / "r.sqlite"
+    with pytest.raises(RunInterrupted) as info:
+        run_experiment(_tiny(), path, progress=False, stop_after=3, log=lambda s: None)
+    assert info.value.report.missing == 5 and "again" in info.value.report.message()
+    assert len(ResultsStore(path).done_keys()) == 3
+    assert ResultsStore(path).integrity_check() == "ok"
+    report = run_experiment(_tiny(), path, progress=False, log=lambda s: None)
+    assert (report.already_done, report.ran, report.missing) == (3, 5, 0)
+    _check_exactly_once(path, 8)
+    # the resumed store equals an uninterrupted seeded run
+    run_experiment(_tiny(), tmp_path / "ref.sqlite", progress=False, log=lambda s: None)
+    pd.testing.assert_series_equal(_metrics(path), _metrics(tmp_path / "ref.sqlite"))
+    again = run_experiment(_tiny(), path, progress=False, log=lambda s: None)
+    assert again.ran == 0 and again.missing == 0
+
+
+def test_two_concurrent_runners_write_every_unit_once(tmp_path):
+    path = tmp_path / "r.sqlite"
+    cmd = [
+        sys.executable,
+        "-m",
+        "sk_prnet.cli",
+        "run",
+        "sweep",
+        "--results",
+        str(path),
+        "--alpha",
+        "0",
+        "1",
+        "--epsilon",
+        "0.25",
+        "--n-splits",
+        "3",
+        "--n-repeats",
+        "2",
+        "--max-epochs",
+        "2",
+        "--quiet",
+    ]
+    procs = [
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (_, err) in zip(procs, outs):
+        assert p.returncode == 0, err.decode()
+    _check_exactly_once(path, 12)
+    # the work was shared: together they ran each unit about once (claims), not twice
+    runs = load_results(path).drop_duplicates("unit_id")
+    assert len(runs) == 12
+
+
+def test_parallel_and_dask_give_the_same_metrics_as_a_single_process(tmp_path):
+    run_experiment(_tiny(), tmp_path / "one.sqlite", progress=False, log=lambda s: None)
+    run_experiment(_tiny(), tmp_path / "loky.sqlite", n_jobs=2, progress=False, log=lambda s: None)
+    reference = _metrics(tmp_path / "one.sqlite")
+    pd.testing.assert_series_equal(_metrics(tmp_path / "loky.sqlite"), reference)
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        pytest.skip("dask.distributed is not installed (pip install 'sk-prnet[dask]')")
+    run_experiment(
+        _tiny(),
+        tmp_path / "dask.sqlite",
+        n_jobs=2,
+        backend="dask",
+        progress=False,
+        log=lambda s: None,
+    )
+    pd.testing.assert_series_equal(_metrics(tmp_path / "dask.sqlite"), reference)
+
+
+def _fake_store(path, n_subjects=4, plan_extra=0):
+    """A DEAP-shaped store with known values (no training)."""
+    rng = np.random.default_rng(0)
+    store = ResultsStore(path)
+    units = []
+    for subject in range(1, n_subjects + 1):
+        for alpha, eps, model in (
+            (0.0, None, "baseline (alpha=0)"),
+            (1.0, 0.25, "PRNet (alpha=1, eps=0.25)"),
+        ):
+            for fold in range(3):
+                units.append(
+                    dict(
+                        experiment="deap",
+                        dataset="deap",
+                        subject=subject,
+                        fold=fold,
+                        model=model,
+                        alpha=alpha,
+                        epsilon=eps,
+                        params={},
+                        seed=0,
+                    )
+                )
+    extra = [dict(u, fold=u["fold"] + 10) for u in units[:plan_extra]]
+    store.start_run("deap", units + extra)
+    for u in units:
+        bonus = 0.05 if u["alpha"] else 0.0
+        metrics = {
+            (t, m): float(rng.uniform(0.4, 0.6) + bonus)
+            for t in ("arousal", "valence")
+            for m in ("accuracy", "f1")
+        }
+        store.add_unit(u, metrics, wall_time=0.1)
+    store.close()
+
+
+def test_report_numbers_match_raw_rows(tmp_path):
+    path = tmp_path / "r.sqlite"
+    _fake_store(path)
+    raw = load_results(path)
+    (table,) = experiment_tables(raw)
+    per_subject = raw.groupby(["model", "subject", "target", "metric"])["value"].mean()
+    for model in ("baseline (alpha=0)", "PRNet (alpha=1, eps=0.25)"):
+        for target in ("arousal", "valence"):
+            values = per_subject[model, :, target, "f1"].to_numpy()
+            row = table["summary"].loc[model]
+            assert row[(target, "f1", "mean")] == pytest.approx(values.mean())
+            assert row[(target, "f1", "std")] == pytest.approx(values.std(ddof=1))
+    (tests,) = table["tests"]
+    for target in ("arousal", "valence"):
+        base = per_subject["baseline (alpha=0)", :, target, "f1"].to_numpy()
+        prnet = per_subject["PRNet (alpha=1, eps=0.25)", :, target, "f1"].to_numpy()
+        assert tests.loc[target, "p"] == pytest.approx(stats.ttest_rel(prnet, base).pvalue)
+    text = render_report(path)
+    assert "deap: complete (24/24 units)" in text and "Table IV" in text
+    assert f"p = {tests.loc['arousal', 'p']:.3g}" in text
+    assert "\\pm" in render_report(path, fmt="latex")
+    assert "arousal|f1|mean" in render_report(path, fmt="csv")
+
+
+def test_partial_store_is_reported_as_partial(tmp_path):
+    path = tmp_path / "r.sqlite"
+    _fake_store(path, plan_extra=2)
+    text = render_report(path, figures=tmp_path / "figs")
+    assert "deap: PARTIAL, 24/26 units done, 2 missing" in text
+    assert "subject=1, fold=10" in text and "subject=1, fold=11" in text
+    assert "PARTIAL (24/26 units)" in text and "complete" not in text
+    assert (tmp_path / "figs" / "deap_deap_subjects.png").exists()
+    json.dumps(text)
