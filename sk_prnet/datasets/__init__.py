@@ -8,14 +8,16 @@ AffectNet, is imported only when images are decoded).
 
 from ._base import DatasetFormatError
 from .affectnet import load_affectnet
-from .deap import iter_deap_subjects, load_deap
-from .seed import load_seed
+from .deap import iter_deap_subjects, list_deap_subjects, load_deap
+from .seed import list_seed_sessions, load_seed
 from .synthetic_eeg import make_synthetic_deap, make_synthetic_seed
 from .synthetic_faces import make_synthetic_affectnet
 
 __all__ = [
     "DatasetFormatError",
     "iter_deap_subjects",
+    "list_deap_subjects",
+    "list_seed_sessions",
     "load_affectnet",
     "load_deap",
     "load_seed",

@@ -102,6 +102,27 @@ def _find_deap_files(data_dir):
     )
 
 
+def list_deap_subjects(data_dir):
+    """Subject numbers with a ``sXX.dat`` file in ``data_dir``, without reading any data.
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        DEAP's ``data_preprocessed_python`` folder (or its parent).
+
+    Returns
+    -------
+    subjects : list of int
+        Sorted 1-based subject numbers.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder is missing or holds no ``sXX.dat`` file.
+    """
+    return sorted(_find_deap_files(data_dir))
+
+
 def _check_array(value, path, key):
     if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiu":
         raise DatasetFormatError(

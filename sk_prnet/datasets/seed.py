@@ -114,6 +114,30 @@ def _find_seed_files(folder):
     }
 
 
+def list_seed_sessions(data_dir):
+    """The (subject, session) pairs with a feature file in ``data_dir``, reading no data.
+
+    Sessions are numbered 1, 2, 3 per subject in the order of the dates in the file names.
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        SEED's root folder or its ``ExtractedFeatures/``.
+
+    Returns
+    -------
+    sessions : list of (int, int)
+        Sorted (subject, session) pairs.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder is missing or holds no SEED feature file.
+    """
+    files = _find_seed_files(_resolve_seed_dir(data_dir))
+    return sorted((s, session) for s, entries in files.items() for session, _, _ in entries)
+
+
 def _loadmat(path, variable_names=None):
     try:
         return scipy.io.loadmat(path, variable_names=variable_names)

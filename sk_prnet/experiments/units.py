@@ -218,12 +218,11 @@ class DeapExperiment:
 
     def plan(self):
         """Check the data and options; return the planned units."""
-        from ..datasets import iter_deap_subjects
-        from ..datasets.deap import _find_deap_files
+        from ..datasets import iter_deap_subjects, list_deap_subjects
 
         self.factory = recipe_factory("deap", self.recipe)
-        files = _wrap_data_errors(_find_deap_files, self.data_dir)
-        subjects = sorted(files) if self.subjects is None else list(self.subjects)
+        available = _wrap_data_errors(list_deap_subjects, self.data_dir)
+        subjects = available if self.subjects is None else list(self.subjects)
         _wrap_data_errors(iter_deap_subjects, self.data_dir, subjects)  # checks the subjects
         return [
             _unit(
@@ -315,22 +314,23 @@ class SeedExperiment:
 
     def plan(self):
         """Check the data and options; return the planned units."""
-        from ..datasets.seed import _find_seed_files, _resolve_seed_dir
+        from ..datasets import list_seed_sessions
 
         recipe_factory("seed", self.recipe)
-        folder = _wrap_data_errors(_resolve_seed_dir, self.data_dir)
-        files = _wrap_data_errors(_find_seed_files, folder)
+        files = {}
+        for subject, session in _wrap_data_errors(list_seed_sessions, self.data_dir):
+            files.setdefault(subject, []).append(session)
         subjects = sorted(files) if self.subjects is None else list(self.subjects)
         unknown = [s for s in subjects if s not in files]
         if unknown:
             raise ExperimentError(
-                f"SEED subject(s) {unknown} not found in {str(folder)!r}; available: "
+                f"SEED subject(s) {unknown} not found in {str(self.data_dir)!r}; available: "
                 f"{sorted(files)}."
             )
         units = []
         params = {"recipe": self.recipe, "max_epochs": self.max_epochs, "feature": self.feature}
         for subject in subjects:
-            sessions = [sess for sess, _, _ in files[subject]]
+            sessions = files[subject]
             if self.sessions is not None:
                 sessions = [s for s in sessions if s in self.sessions]
             for session in sessions:

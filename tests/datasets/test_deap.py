@@ -362,3 +362,17 @@ def test_positional_arguments_follow_documented_order(coded_dir):
     b = load_deap(coded_dir, [1], 1.0, 0.5, ("valence",), "keep", np.float64)
     assert b.X.shape == (3 * 25, 32, 128) and b.X.dtype == np.float64
     assert b.target_names == ["valence"] and b.baseline_mode == "keep"
+
+
+def test_list_deap_subjects_reads_no_data(tmp_path):
+    from sk_prnet.datasets import list_deap_subjects
+
+    (tmp_path / "s03.dat").write_bytes(b"not even a pickle")
+    (tmp_path / "s01.dat").write_bytes(b"")
+    (tmp_path / "notes.txt").write_text("ignored")
+    assert list_deap_subjects(tmp_path) == [1, 3]
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        list_deap_subjects(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="sXX.dat"):
+        list_deap_subjects(tmp_path / "empty")

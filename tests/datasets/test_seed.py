@@ -286,3 +286,13 @@ def test_invalid_date_in_file_name(tmp_path):
     write_labels(tmp_path)
     write_session(tmp_path / "1_20131345.mat", 11)
     _format_error(tmp_path, "not a valid yyyymmdd date", "1_20131345.mat")
+
+
+def test_list_seed_sessions_orders_sessions_by_date(tmp_path):
+    from sk_prnet.datasets import list_seed_sessions
+
+    folder = tmp_path / "ExtractedFeatures"
+    folder.mkdir()
+    for name in ("2_20140601.mat", "2_20140405.mat", "1_20131027.mat"):
+        (folder / name).write_bytes(b"")
+    assert list_seed_sessions(tmp_path) == [(1, 1), (2, 1), (2, 2)]
