@@ -348,7 +348,7 @@ class SeedExperiment:
                         )
                     )
         if not units:
-            raise ExperimentError(f"No SEED session {self.sessions} in {str(folder)!r}.")
+            raise ExperimentError(f"No SEED session {self.sessions} in {str(self.data_dir)!r}.")
         return units
 
     def _subject(self, subject):
