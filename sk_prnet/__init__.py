@@ -21,11 +21,16 @@ from .ordinal import HIGHER, LOWER, SIMILAR, class_ranks, ordinal_relation
 
 __version__ = "0.1.0.dev0"
 
-_LAZY = {"PRNetClassifier": ".estimators", "PRNetRegressor": ".estimators"}
+_LAZY = {
+    "PRNetClassifier": ".estimators",
+    "PRNetRegressor": ".estimators",
+    "RankNetRegressor": ".estimators",
+}
 
 __all__ = [
     "PRNetClassifier",
     "PRNetRegressor",
+    "RankNetRegressor",
     "FisherFeatureSelector",
     "fisher_score",
     "ordinal_relation",

@@ -1,6 +1,7 @@
 """scikit-learn estimators of the Pairwise Ranking Network, built on skorch."""
 
 from .classifier import PRNetClassifier
+from .ranknet import RankNetRegressor
 from .regressor import PRNetRegressor
 
-__all__ = ["PRNetClassifier", "PRNetRegressor"]
+__all__ = ["PRNetClassifier", "PRNetRegressor", "RankNetRegressor"]

@@ -34,8 +34,12 @@ except ImportError:  # pragma: no cover - the package requires scikit-learn >= 1
 from ..modules import PAIRINGS, build_prnet, pair_codes, ranking_loss
 from ..ordinal import check_epsilon
 from ._batches import TrainingBatches, as_device_tensor
+from ._inference import PairwiseInferenceMixin
 
 __all__ = ["PRNetBase", "resolve_device"]
+
+#: Passed as ``alpha`` by estimators without that parameter.
+NO_ALPHA = object()
 
 # module__* keys consumed by the PRNet module itself; every other one goes to the backbone.
 _HEAD_PARAMS = ("task_hidden", "ranking_hidden")
@@ -91,12 +95,14 @@ class _Unavailable:
         raise AttributeError(f"{owner.__name__} has no {self.name}: {self.reason}.")
 
 
-class PRNetBase(NeuralNet):
+class PRNetBase(PairwiseInferenceMixin, NeuralNet):
     """Shared implementation of the PRNet estimators (private; use the subclasses).
 
     Subclasses implement four hooks: ``_encode_targets`` (validate ``y``, set fitted label
     attributes, return encoded task targets, default ranking values and their tolerance),
     ``_n_task_outputs``, ``get_task_loss`` and ``_decode`` (task outputs to predictions).
+    Optional hooks: ``_ranking_weight`` (validated weight of the ranking loss, ``alpha``),
+    ``get_rank_loss`` (the pairwise loss of a batch) and ``initialize_module``.
     """
 
     # skorch attributes that are not constructor parameters here.
@@ -134,7 +140,8 @@ class PRNetBase(NeuralNet):
     ):
         self.module = module
         self.criterion = criterion
-        self.alpha = alpha
+        if alpha is not NO_ALPHA:  # RankNetRegressor has no alpha: it only ranks
+            self.alpha = alpha
         self.epsilon = epsilon
         self.pairing = pairing
         self.optimizer = optimizer
@@ -172,6 +179,7 @@ class PRNetBase(NeuralNet):
         return super().set_params(**params)
 
     def get_default_callbacks(self):
+        """skorch's epoch timer and print log (losses are recorded by the fit loop itself)."""
         return [("epoch_timer", EpochTimer()), ("print_log", PrintLog())]
 
     def get_metadata_routing(self):
@@ -182,8 +190,12 @@ class PRNetBase(NeuralNet):
         """
         return self._get_metadata_request()
 
+    def _ranking_weight(self):
+        """The validated weight of the ranking loss (``alpha``); 0 skips pairing entirely."""
+        return float(_check_real("alpha", self.alpha, 0))
+
     def _check_hyperparameters(self):
-        _check_real("alpha", self.alpha, 0)
+        self._rank_weight = self._ranking_weight()
         check_epsilon(self.epsilon)
         if self.pairing not in PAIRINGS:
             raise ValueError(f"pairing must be one of {PAIRINGS}, got {self.pairing!r}.")
@@ -404,7 +416,7 @@ default=None
         self._set_training(training)
         losses, sizes = [], []
         codes_fn = None
-        if self.alpha > 0:
+        if self._rank_weight > 0:
             eps, pairing = self.rank_epsilon_, self.pairing
             codes_fn = lambda r, g: pair_codes(r, eps, pairing, g)  # noqa: E731
         for batch in data.batches(self.batch_size, shuffle=training, codes_fn=codes_fn):
@@ -468,14 +480,23 @@ default=None
         fewer than two counted pairs). With ``alpha == 0`` the ranking head is not evaluated
         at all, so it stays untrained (the paper's baseline).
         """
-        task_out, embedding = y_pred
-        loss = self.get_task_loss(task_out, y_true["task"])
+        loss = self.get_task_loss(y_pred[0], y_true["task"])
         codes = y_true.get("codes")
-        if self.alpha > 0 and codes is not None:
-            rank = ranking_loss(self.module_.pair_head, embedding, codes, self.pairing)
+        weight = self._rank_weight
+        if weight > 0 and codes is not None:
             # the mean over pairs and targets times n_targets is the sum over targets
-            loss = loss + (self.alpha * codes.shape[-1]) * rank
+            rank = (weight * codes.shape[-1]) * self.get_rank_loss(y_pred, codes)
+            loss = rank if loss is None else loss + rank
+        elif loss is None:  # no task loss and no counted pair in this batch
+            loss = y_pred[0].sum() * 0.0
         return loss
+
+    def get_rank_loss(self, y_pred, codes):
+        """Mean pairwise loss of a batch (PRNet: cross-entropy of the pair head's relations).
+
+        ``y_pred`` is the module's output, ``codes`` the batch's pair relation codes.
+        """
+        return ranking_loss(self.module_.pair_head, y_pred[1], codes, self.pairing)
 
     # ------------------------------------------------------------------ inference
     def _check_fitted(self):
@@ -534,40 +555,6 @@ default=None
         self._check_fitted()
         X = self._validate_X(X, reset=False)
         return self._decode(self._forward_task(X))
-
-    def compare(self, X1, X2):
-        """Relation probabilities of row-aligned pairs from the trained ranking head.
-
-        Parameters
-        ----------
-        X1, X2 : array-like of shape (n_pairs, ...)
-            The first and second samples of each pair.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_pairs, 3) or (n_pairs, n_outputs, 3)
-            Probabilities of (lower, similar, higher): ``x1 ≺ x2``, ``x1 ∼ x2``,
-            ``x1 ≻ x2``. 2-D when the estimator was fitted on a 1-D ``y``.
-
-        Raises
-        ------
-        ValueError
-            If ``X1`` and ``X2`` do not have the same number of rows.
-        """
-        self._check_fitted()
-        X1 = self._validate_X(X1, reset=False)
-        X2 = self._validate_X(X2, reset=False)
-        if X1.shape[0] != X2.shape[0]:
-            raise ValueError(
-                f"X1 and X2 must hold the same number of rows (one pair per row); got "
-                f"{X1.shape[0]} and {X2.shape[0]}."
-            )
-        head = self.module_.pair_head
-        with torch.inference_mode():
-            a = head.project(self._embed(X1))[0]
-            b = head.project(self._embed(X2))[1]
-            proba = torch.softmax(head.rowwise_logits(a, b), dim=-1).float().cpu().numpy()
-        return proba[:, 0, :] if self._y_ndim_ == 1 else proba
 
     # ------------------------------------------------------------------ persistence
     def __setstate__(self, state):

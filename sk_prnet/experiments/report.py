@@ -185,8 +185,19 @@ def _cell(row, t, m, percent, digits):
 def format_latex(summary, tests=None, *, percent=("accuracy",), digits=2, caption=None):
     """Render :func:`summary_table` (and optional :func:`paired_test`) as a LaTeX tabular.
 
-    Parameters are those of :func:`format_table`; ``caption`` adds a ``table`` environment.
     Stars of the paired test mark the compared models' cells of the tested metric.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Output of :func:`summary_table`.
+    tests : pandas.DataFrame or None
+        Output of :func:`paired_test`.
+    percent : tuple of str, default=("accuracy",)
+        Metrics shown in percent.
+    digits : int, default=2
+    caption : str or None, default=None
+        Wraps the tabular in a ``table`` environment with this caption.
 
     Returns
     -------

@@ -25,7 +25,13 @@ __all__ = ["RunInterrupted", "RunReport", "describe_unit", "run_experiment"]
 
 
 class RunInterrupted(KeyboardInterrupt):
-    """Raised by :func:`run_experiment` on Ctrl-C, after the store was left consistent."""
+    """Raised by :func:`run_experiment` on Ctrl-C, after the store was left consistent.
+
+    Parameters
+    ----------
+    report : RunReport
+        What the interrupted run had done (units finished, missing, how to resume).
+    """
 
     def __init__(self, report):
         super().__init__(report.message())

@@ -281,9 +281,27 @@ class DeapExperiment:
 class SeedExperiment:
     """Paper Table V: SEED, per session the first 9 trials train and the last 6 test.
 
-    Parameters are those of :class:`DeapExperiment` (``data_dir`` is SEED's root or its
-    ``ExtractedFeatures/``), plus ``sessions`` (list of int or None) and ``feature``
-    (default ``"de_LDS"``). Ranking uses the class order, so ``epsilon`` plays no role.
+    Ranking uses the class order (negative < neutral < positive), so ``epsilon`` plays no
+    role.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        SEED's root folder or its ``ExtractedFeatures/``.
+    subjects : list of int or None
+        ``None``: every subject present.
+    settings : list of (alpha, epsilon)
+        Model settings (see :func:`sweep_settings`).
+    seed : int, default=0
+    recipe : str, default="paper"
+    max_epochs : int or None
+        ``None`` keeps the recipe's value (paper: 20).
+    name : str, default="seed"
+        Experiment name in the store.
+    sessions : list of int or None
+        Sessions (1-3, by date) to run; ``None``: all.
+    feature : str, default="de_LDS"
+        The precomputed feature of SEED's files.
     """
 
     dataset = "seed"

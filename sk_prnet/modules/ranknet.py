@@ -40,6 +40,7 @@ class RankNetModule(nn.Module):
         self.score_head = TaskHead(embedding_dim, n_targets, hidden=score_hidden)
 
     def forward(self, x):
+        """Scores ``(N, n_targets)`` and embeddings ``(N, d)`` of a batch ``(N, *input_shape)``."""
         embedding = self.backbone(x)
         return self.score_head(embedding), embedding
 

@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sk_prnet import PRNetClassifier, PRNetRegressor
+from sk_prnet import PRNetClassifier, PRNetRegressor, RankNetRegressor
 
 # The checks fit tiny datasets and demand e.g. > 83 % training accuracy; the paper's
 # 20 epochs at lr 1e-3 are tuned for 1000s of EEG windows, so give the checks a few more
@@ -10,6 +10,7 @@ from sk_prnet import PRNetClassifier, PRNetRegressor
 ESTIMATORS = [
     PRNetClassifier(max_epochs=40, lr=0.02, batch_size=16, device="cpu", random_state=0),
     PRNetRegressor(max_epochs=40, lr=0.02, batch_size=16, device="cpu", random_state=0),
+    RankNetRegressor(max_epochs=40, lr=0.02, batch_size=16, device="cpu", random_state=0),
 ]
 
 
@@ -21,7 +22,7 @@ EXPECTED_FAILURES = {
 
 
 def _expected_failures(estimator):
-    return EXPECTED_FAILURES if isinstance(estimator, PRNetRegressor) else {}
+    return EXPECTED_FAILURES if isinstance(estimator, PRNetRegressor | RankNetRegressor) else {}
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)

@@ -1,0 +1,203 @@
+"""RankNetRegressor: the paper's Section IV-C baseline on PRNet's backbone and batching."""
+
+import warnings
+
+import numpy as np
+import torch
+from sklearn.base import RegressorMixin
+
+from ..metrics import ConstantInputWarning, pearson_r
+from ..modules import build_ranknet, ranknet_pairs
+from ._base import NO_ALPHA, PRNetBase, _Unavailable
+
+__all__ = ["RankNetRegressor"]
+
+_NO_PAIR_HEAD = "RankNet has no pair head; its ranking is the predicted score"
+
+
+class RankNetRegressor(RegressorMixin, PRNetBase):
+    """RankNet (Burges et al., 2005) on PRNet's backbone: preference scores from pairs only.
+
+    The paper's comparison (Section IV-C): the same backbone with a scalar score head per
+    target, trained only with RankNet's pairwise loss. For a pair, ``P(x1 ≻ x2) =
+    sigmoid(s1 - s2)`` with target 1 when ``y1 > y2 + epsilon``, 0 when
+    ``y1 < y2 - epsilon`` and 1/2 when ``|y1 - y2| <= epsilon``, under binary
+    cross-entropy. Pairs are formed exactly as PRNet forms them (``pairing``,
+    ``rank_groups``, ``ranking_target``); the preference is a fixed operation on the scores,
+    where PRNet learns it with a trainable pair head.
+
+    The scores have no unit (only their differences are trained), so :meth:`predict`
+    returns preference scores, not values on the scale of ``y``, and :meth:`score` is the
+    mean Pearson r between scores and targets, as the paper evaluates RankNet (not R²).
+
+    Parameters
+    ----------
+    module : {"mlp", "vgg"} or nn.Module class or instance, default="mlp"
+        Embedding backbone, as in :class:`PRNetClassifier`. ``module__score_hidden`` adds a
+        hidden layer to the score head.
+    epsilon : float, default=0.15
+        Rank tolerance in units of the targets: closer pairs get the tie target 1/2.
+    pairing : {"split", "all"}, default="split"
+    criterion : type of torch loss, default=torch.nn.BCEWithLogitsLoss
+        Applied to the counted pairs' logits ``s1 - s2`` and soft targets.
+    optimizer, lr, momentum, weight_decay, max_epochs, batch_size, train_split, callbacks, \
+warm_start, verbose, device, random_state, **kwargs
+        As in :class:`PRNetClassifier`.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has string column names.
+    n_targets_ : int
+    module_ : sk_prnet.modules.RankNetModule
+    device_ : torch.device
+    history_ : skorch.History
+
+    See Also
+    --------
+    PRNetRegressor : Regression with a trainable pairwise ranking head.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_prnet import RankNetRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 4)).astype("float32")
+    >>> y = X @ np.array([0.5, -0.3, 0.2, 0.0])
+    >>> net = RankNetRegressor(max_epochs=20, lr=0.01, epsilon=0.05, random_state=0)
+    >>> net.fit(X, y).score(X, y) > 0.9  # Pearson r of the scores with y
+    True
+    >>> net.predict(X[:3]).shape
+    (3,)
+    """
+
+    def __init__(
+        self,
+        module="mlp",
+        *,
+        epsilon=0.15,
+        pairing="split",
+        criterion=torch.nn.BCEWithLogitsLoss,
+        optimizer=torch.optim.SGD,
+        lr=1e-3,
+        momentum=0.9,
+        weight_decay=5e-4,
+        max_epochs=20,
+        batch_size=40,
+        train_split=None,
+        callbacks=None,
+        warm_start=False,
+        verbose=0,
+        device="auto",
+        random_state=None,
+        **kwargs,
+    ):
+        super().__init__(
+            module, criterion=criterion, alpha=NO_ALPHA, epsilon=epsilon, pairing=pairing,
+            optimizer=optimizer, lr=lr, momentum=momentum, weight_decay=weight_decay,
+            max_epochs=max_epochs, batch_size=batch_size, train_split=train_split,
+            callbacks=callbacks, warm_start=warm_start, verbose=verbose, device=device,
+            random_state=random_state, **kwargs,
+        )  # fmt: skip
+
+    _y_numeric = True
+
+    predict_proba = _Unavailable("predict_proba", "a regressor has no class probabilities")
+    compare = _Unavailable("compare", _NO_PAIR_HEAD)
+    rank_scores = _Unavailable("rank_scores", _NO_PAIR_HEAD)
+
+    # ------------------------------------------------------------------ hooks
+    def _ranking_weight(self):
+        return 1.0  # the pairwise loss is the whole loss
+
+    def _encode_targets(self, y, reset=True):
+        if reset:
+            self._y_ndim_ = np.ndim(y)
+        y2 = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        if not reset and y2.shape[1] != self.n_targets_:
+            raise ValueError(
+                f"y has {y2.shape[1]} outputs but the estimator was fitted on {self.n_targets_}."
+            )
+        return torch.as_tensor(y2, dtype=torch.float32), y2, float(self.epsilon)
+
+    def _n_task_outputs(self):
+        return self.n_targets_
+
+    def initialize_module(self):
+        """Build the RankNet module (backbone + score head) for the fitted input shape."""
+        kwargs = self.get_params_for("module")
+        self.module_ = build_ranknet(self.module, self.input_shape_, self.n_targets_, **kwargs)
+        return self
+
+    def get_task_loss(self, task_out, y_task):
+        """RankNet has no per-sample task loss: ``None``."""
+        return None
+
+    def get_rank_loss(self, y_pred, codes):
+        """The criterion (binary cross-entropy) of the counted pairs' score differences."""
+        logits, targets = ranknet_pairs(y_pred[0], codes, self.pairing)
+        return self.criterion_(logits, targets)
+
+    def _decode(self, task_out):
+        out = task_out.numpy().astype(np.float64)
+        return out[:, 0] if self._y_ndim_ == 1 else out
+
+    # ------------------------------------------------------------------ public
+    def predict(self, X):
+        """Preference scores: higher ranks higher (no unit; only differences are trained).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            1-D when the estimator was fitted on a 1-D ``y``.
+        """
+        return super().predict(X)
+
+    def score(self, X, y, sample_weight=None):
+        """Mean Pearson r between the preference scores and ``y``, over outputs.
+
+        This is how the paper evaluates RankNet (its scores are not on ``y``'s scale, so
+        R² would be meaningless). A constant output scores 0.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of a weighted Pearson correlation.
+
+        Returns
+        -------
+        score : float
+
+        Raises
+        ------
+        ValueError
+            If ``y`` does not match the predictions or has fewer than 2 samples.
+        """
+        pred = self.predict(X)
+        if sample_weight is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConstantInputWarning)
+                return float(pearson_r(y, pred))
+        w = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+        t = np.asarray(y, dtype=np.float64).reshape(len(pred), -1)
+        p = pred.reshape(len(pred), -1)
+        if w.shape[0] != t.shape[0]:
+            raise ValueError(f"sample_weight has {w.shape[0]} entries for {t.shape[0]} samples.")
+        w = w / w.sum()
+        tc, pc = t - w @ t, p - w @ p
+        cov, vt, vp = w @ (tc * pc), w @ tc**2, w @ pc**2
+        denom = np.sqrt(vt * vp)
+        r = np.where(denom > 0, cov / np.where(denom > 0, denom, 1.0), 0.0)
+        return float(r.mean())
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.regressor_tags.poor_score = False
+        return tags
