@@ -215,6 +215,11 @@ class PRNetBase(PairwiseInferenceMixin, NeuralNet):
             X = validate_data(self, X, reset=reset, **kwargs)
         else:  # pragma: no cover
             X = check_array(X, **kwargs)
+        self._check_sample_shape(X, reset=reset)
+        return X
+
+    def _check_sample_shape(self, X, *, reset):
+        """Record (``reset``) or check the shape of one sample (images: all axes, not just 1)."""
         if reset:
             self.input_shape_ = tuple(X.shape[1:])
         elif tuple(X.shape[1:]) != self.input_shape_:
@@ -222,7 +227,6 @@ class PRNetBase(PairwiseInferenceMixin, NeuralNet):
                 f"X has samples of shape {tuple(X.shape[1:])}, but {type(self).__name__} "
                 f"was fitted on samples of shape {self.input_shape_}."
             )
-        return X
 
     def _validate_fit_y(self, X, y, *, reset):
         """Validate X and y together (``reset`` sets ``n_features_in_``); y checked finite."""
@@ -234,13 +238,7 @@ class PRNetBase(PairwiseInferenceMixin, NeuralNet):
             self, X, y, reset=reset, multi_output=True, allow_nd=True,
             dtype=(np.float32, np.float64), ensure_all_finite=True, y_numeric=self._y_numeric,
         )  # fmt: skip
-        if reset:
-            self.input_shape_ = tuple(X.shape[1:])
-        elif tuple(X.shape[1:]) != self.input_shape_:
-            raise ValueError(
-                f"X has samples of shape {tuple(X.shape[1:])}, but {type(self).__name__} "
-                f"was fitted on samples of shape {self.input_shape_}."
-            )
+        self._check_sample_shape(X, reset=reset)
         if not reset and np.ndim(y) != self._y_ndim_:
             raise ValueError(
                 f"y has {np.ndim(y)} dimension(s) but the estimator was fitted on a "
