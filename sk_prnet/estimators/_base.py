@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - the package requires scikit-learn >= 1
     validate_data = None
 
 from ..modules import PAIRINGS, build_prnet, pair_codes, ranking_loss
+from ..modules.augment import make_augment
 from ..ordinal import check_epsilon
 from ._batches import TrainingBatches, as_device_tensor
 from ._inference import PairwiseInferenceMixin
@@ -129,6 +130,7 @@ class PRNetBase(PairwiseInferenceMixin, NeuralNet):
         momentum=0.9,
         weight_decay=5e-4,
         max_epochs=20,
+        max_steps=None,
         batch_size=40,
         train_split=None,
         callbacks=None,
@@ -136,6 +138,7 @@ class PRNetBase(PairwiseInferenceMixin, NeuralNet):
         verbose=0,
         device="auto",
         random_state=None,
+        augment=None,
         **kwargs,
     ):
         self.module = module
@@ -156,6 +159,8 @@ class PRNetBase(PairwiseInferenceMixin, NeuralNet):
         self.verbose = verbose
         self.device = device
         self.random_state = random_state
+        self.max_steps = max_steps
+        self.augment = augment
         # skorch-style prefixed parameters (module__*, optimizer__*, callbacks__*, ...).
         self._params_to_validate = set(kwargs)
         vars(self).update(kwargs)
@@ -202,6 +207,8 @@ class PRNetBase(PairwiseInferenceMixin, NeuralNet):
         _check_real("lr", self.lr, 0, strict=True)
         _check_real("batch_size", self.batch_size, 1, integer=True)
         _check_real("max_epochs", self.max_epochs, 0, integer=True)
+        if self.max_steps is not None:
+            _check_real("max_steps", self.max_steps, 1, integer=True)
         if self.callbacks is not None and not isinstance(self.callbacks, list | tuple):
             raise ValueError(
                 f"callbacks must be None or a list of skorch callbacks, got {self.callbacks!r}."
@@ -210,13 +217,19 @@ class PRNetBase(PairwiseInferenceMixin, NeuralNet):
 
     # ------------------------------------------------------------------ validation
     def _validate_X(self, X, *, reset):
-        kwargs = dict(allow_nd=True, dtype=(np.float32, np.float64), ensure_all_finite=True)
+        kwargs = dict(allow_nd=True, dtype=self._input_dtype(X), ensure_all_finite=True)
         if validate_data is not None:
             X = validate_data(self, X, reset=reset, **kwargs)
         else:  # pragma: no cover
             X = check_array(X, **kwargs)
         self._check_sample_shape(X, reset=reset)
         return X
+
+    @staticmethod
+    def _input_dtype(X):
+        """uint8 images are kept as they are (scaled by 1/255 batch by batch on the device);
+        everything else is validated as float32/float64."""
+        return None if getattr(X, "dtype", None) == np.uint8 else (np.float32, np.float64)
 
     def _check_sample_shape(self, X, *, reset):
         """Record (``reset``) or check the shape of one sample (images: all axes, not just 1)."""
@@ -236,7 +249,7 @@ class PRNetBase(PairwiseInferenceMixin, NeuralNet):
             )
         X, y = validate_data(
             self, X, y, reset=reset, multi_output=True, allow_nd=True,
-            dtype=(np.float32, np.float64), ensure_all_finite=True, y_numeric=self._y_numeric,
+            dtype=self._input_dtype(X), ensure_all_finite=True, y_numeric=self._y_numeric,
         )  # fmt: skip
         self._check_sample_shape(X, reset=reset)
         if not reset and np.ndim(y) != self._y_ndim_:
@@ -313,6 +326,9 @@ default=None
         self.rank_epsilon_ = rank_eps
         self.n_targets_ = int(task.shape[1])
         self.device_ = device
+        # set directly: skorch refuses nn.Module attributes outside initialize_*, and the
+        # augmentation holds no trainable state for it to manage
+        vars(self)["augment_"] = make_augment(self.augment)
         data = TrainingBatches(X, task, torch.as_tensor(rank, dtype=torch.float64), groups, device)
         with self._seeded_rng(device):
             if not warm:
@@ -389,9 +405,16 @@ default=None
         )
         self._grad_hooks = any(_overrides(cb, "on_grad_computed") for cb in cbs)
         epoch_kwargs = {"dataset_train": train, "dataset_valid": valid}
+        if not getattr(self, "steps_", None) or not self.warm_start:
+            self.steps_ = 0  # optimizer steps taken in all (continued by warm starts)
+        self._fit_steps = 0  # steps of this call, which max_steps bounds
         self.notify("on_train_begin", X=X, y=y)
         try:
-            for _ in range(self.max_epochs):
+            # max_steps (the paper counts steps on AffectNet) replaces max_epochs when set
+            epochs = self.max_epochs if self.max_steps is None else np.iinfo(np.int64).max
+            for _ in range(epochs):
+                if self.max_steps is not None and self._fit_steps >= self.max_steps:
+                    break
                 self.notify("on_epoch_begin", **epoch_kwargs)
                 self._run_epoch(train, training=True)
                 if valid is not None:
@@ -420,7 +443,11 @@ default=None
         for batch in data.batches(self.batch_size, shuffle=training, codes_fn=codes_fn):
             if self._batch_hooks:
                 self.notify("on_batch_begin", batch=batch, training=training)
+            if training and self.max_steps is not None and self._fit_steps >= self.max_steps:
+                break
             step = self.train_step(batch) if training else self.validation_step(batch)
+            self.steps_ += training
+            self._fit_steps += training
             losses.append(step["loss"].detach())
             sizes.append(batch[0].shape[0])
             if self._batch_hooks:
@@ -438,6 +465,8 @@ default=None
     def train_step(self, batch, **fit_params):
         """One optimizer step on ``batch = (X, targets)``; returns ``{"loss", "y_pred"}``."""
         Xb, yb = batch
+        if self.augment_ is not None:  # training batches only; never at predict time
+            Xb = self.augment_(Xb)
         step = {}
 
         def closure():

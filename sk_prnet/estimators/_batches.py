@@ -19,7 +19,10 @@ _MAX_EPOCH_CODES = 4_000_000
 
 def as_device_tensor(x, device):
     """A float32 tensor of ``x`` (ndarray) on ``device``; ``uint8`` images are scaled by 1/255."""
-    t = torch.as_tensor(np.asarray(x), device=device)
+    x = np.asarray(x)
+    if not x.flags.writeable:  # a batch of a read-only memmap: copy the batch, not the array
+        x = x.copy()
+    t = torch.as_tensor(x, device=device)
     if t.dtype == torch.uint8:
         return t.to(torch.float32).div_(255.0)
     return t.to(torch.float32)
@@ -27,6 +30,11 @@ def as_device_tensor(x, device):
 
 class TrainingBatches:
     """Sample-aligned tensors (inputs, task targets, ranking targets, groups) on one device.
+
+    Float inputs are copied to the device once. ``uint8`` inputs (images, possibly a
+    memory-mapped cache far larger than memory) stay where they are: each batch's rows are
+    read (in ascending order, kind to a memmap), moved to the device and scaled by 1/255 there,
+    so the whole array is never copied or converted.
 
     Parameters
     ----------
@@ -41,22 +49,43 @@ class TrainingBatches:
     """
 
     def __init__(self, X, task, rank, groups, device):
-        self.X = as_device_tensor(X, device)
+        self.on_host = isinstance(X, np.ndarray) and X.dtype == np.uint8
+        # host mode: X stays a (memory-mapped) uint8 array, ``rows`` indexes into it
+        self.X = X if self.on_host else as_device_tensor(X, device)
+        self.rows = np.arange(X.shape[0]) if self.on_host else None
         self.task = task.to(device)
         self.rank = rank.to(device)
         self.groups = None if groups is None else groups.to(device)
         self.device = device
 
     def __len__(self):
-        return self.X.shape[0]
+        return self.task.shape[0]
 
     def subset(self, index):
         """A new ``TrainingBatches`` holding the rows ``index`` (a LongTensor or slice)."""
         out = object.__new__(TrainingBatches)
-        out.X, out.task, out.rank = self.X[index], self.task[index], self.rank[index]
+        out.on_host, out.X = self.on_host, self.X
+        if self.on_host:
+            out.rows = self.rows[index.cpu().numpy() if torch.is_tensor(index) else index]
+        else:
+            out.X, out.rows = self.X[index], None
+        out.task, out.rank = self.task[index], self.rank[index]
         out.groups = None if self.groups is None else self.groups[index]
         out.device = self.device
         return out
+
+    def _host_batches(self, batch_size, shuffle, codes_fn):
+        order = torch.randperm(len(self)) if shuffle else torch.arange(len(self))
+        for start in range(0, len(self), batch_size):
+            sel = order[start : start + batch_size].sort().values
+            xb = as_device_tensor(self.X[self.rows[sel.numpy()]], self.device)
+            idx = sel.to(self.device)
+            targets = {"task": self.task[idx]}
+            if codes_fn is not None:
+                g = None if self.groups is None else self.groups[idx]
+                c = codes_fn(self.rank[idx], g)
+                targets["codes"] = c if int((c[..., 0] != IGNORE).sum()) >= 2 else None
+            yield xb, targets
 
     def _epoch_codes(self, batch_size, codes_fn):
         """Pair labels of every batch, or a callable building them per batch (large data)."""
@@ -96,6 +125,9 @@ class TrainingBatches:
             :func:`sk_prnet.modules.pair_codes`); ``codes`` is ``None`` for batches with
             fewer than two counted pairs, and absent when ``codes_fn`` is ``None``.
         """
+        if self.on_host:
+            yield from self._host_batches(batch_size, shuffle, codes_fn)
+            return
         data = self
         if shuffle:
             data = self.subset(torch.randperm(len(self)).to(self.device))

@@ -25,11 +25,13 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
     Parameters
     ----------
     module : {"mlp", "vgg"} or nn.Module class or instance, default="mlp"
-        Embedding backbone. ``"mlp"``: FC layers (``module__hidden_sizes``, default
-        (128, 128), the paper's EEG net); ``"vgg"``: the paper's 5-stage CNN
-        (``module__channels``). A user module maps ``X`` to ``(n, d)`` embeddings; ``d`` is
-        inferred. ``module__task_hidden`` / ``module__ranking_hidden`` add a hidden layer to
-        the task / ranking heads (paper images: 256).
+        Embedding backbone; inputs may be float arrays or ``uint8`` images (e.g. the
+        memory-mapped AffectNet cache), which are read and scaled by 1/255 batch by batch
+        on the device, never converted as a whole. ``"mlp"``: FC layers
+        (``module__hidden_sizes``, default (128, 128), the paper's EEG net); ``"vgg"``: the
+        paper's 5-stage CNN (``module__channels``). A user module maps ``X`` to ``(n, d)``
+        embeddings; ``d`` is inferred. ``module__task_hidden`` / ``module__ranking_hidden``
+        add a hidden layer to the task / ranking heads (paper images: 256).
     alpha : float, default=1.0
         Weight of the ranking loss; ``0`` is exactly the plain baseline (ranking head never
         evaluated during training).
@@ -50,6 +52,9 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
     weight_decay : float, default=5e-4
         Passed to the optimizer when it accepts it.
     max_epochs : int, default=20
+    max_steps : int or None, default=None
+        Stop after this many optimizer steps (the paper counts 50K steps on AffectNet); when
+        set it replaces ``max_epochs``. ``steps_`` counts the steps taken.
     batch_size : int, default=40
     train_split : callable or None, default=None
         skorch-style validation split (e.g. ``skorch.dataset.ValidSplit(5)``) recording
@@ -60,7 +65,11 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
     device : {"auto", "cpu", "cuda", ...} or torch.device, default="auto"
         ``"auto"`` takes CUDA when available, else the CPU.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight init, shuffling and pairing (reproducible on the CPU).
+        Seeds weight init, shuffling, pairing and augmentation (reproducible on the CPU).
+    augment : None, True, "paper", dict or callable, default=None
+        Batch augmentation of image inputs, applied on the device to training batches only
+        (never at predict time); see :func:`sk_prnet.modules.make_augment` (``"paper"``:
+        rotation ±30°, zoom ±15 %, flips, brightness/contrast; needs ``sk-prnet[images]``).
     **kwargs
         skorch-style prefixed parameters: ``module__*``, ``optimizer__*``, ``criterion__*``,
         ``callbacks__*``.
@@ -115,6 +124,7 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         momentum=0.9,
         weight_decay=5e-4,
         max_epochs=20,
+        max_steps=None,
         batch_size=40,
         train_split=None,
         callbacks=None,
@@ -122,6 +132,7 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         verbose=0,
         device="auto",
         random_state=None,
+        augment=None,
         **kwargs,
     ):
         super().__init__(
@@ -129,7 +140,7 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
             optimizer=optimizer, lr=lr, momentum=momentum, weight_decay=weight_decay,
             max_epochs=max_epochs, batch_size=batch_size, train_split=train_split,
             callbacks=callbacks, warm_start=warm_start, verbose=verbose, device=device,
-            random_state=random_state, **kwargs,
+            random_state=random_state, max_steps=max_steps, augment=augment, **kwargs,
         )  # fmt: skip
         self.class_order = class_order
 

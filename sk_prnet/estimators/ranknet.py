@@ -40,8 +40,8 @@ class RankNetRegressor(RegressorMixin, PRNetBase):
     pairing : {"split", "all"}, default="split"
     criterion : type of torch loss, default=torch.nn.BCEWithLogitsLoss
         Applied to the counted pairs' logits ``s1 - s2`` and soft targets.
-    optimizer, lr, momentum, weight_decay, max_epochs, batch_size, train_split, callbacks, \
-warm_start, verbose, device, random_state, **kwargs
+    optimizer, lr, momentum, weight_decay, max_epochs, max_steps, batch_size, train_split, \
+callbacks, warm_start, verbose, device, random_state, augment, **kwargs
         As in :class:`PRNetClassifier`.
 
     Attributes
@@ -84,6 +84,7 @@ warm_start, verbose, device, random_state, **kwargs
         momentum=0.9,
         weight_decay=5e-4,
         max_epochs=20,
+        max_steps=None,
         batch_size=40,
         train_split=None,
         callbacks=None,
@@ -91,6 +92,7 @@ warm_start, verbose, device, random_state, **kwargs
         verbose=0,
         device="auto",
         random_state=None,
+        augment=None,
         **kwargs,
     ):
         super().__init__(
@@ -98,7 +100,7 @@ warm_start, verbose, device, random_state, **kwargs
             optimizer=optimizer, lr=lr, momentum=momentum, weight_decay=weight_decay,
             max_epochs=max_epochs, batch_size=batch_size, train_split=train_split,
             callbacks=callbacks, warm_start=warm_start, verbose=verbose, device=device,
-            random_state=random_state, **kwargs,
+            random_state=random_state, max_steps=max_steps, augment=augment, **kwargs,
         )  # fmt: skip
 
     _y_numeric = True
