@@ -12,7 +12,6 @@ It keeps skorch's machinery (callbacks, history, ``initialize_*``, ``set_params`
 """
 
 import inspect
-import numbers
 from contextlib import contextmanager
 from types import MappingProxyType
 
@@ -21,7 +20,7 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EpochTimer, PrintLog
+from skorch.callbacks import EpochTimer, PrintLog
 from skorch.dataset import Dataset
 from skorch.utils import TeeGenerator
 from torch.utils.data import DataLoader
@@ -35,65 +34,17 @@ from ..modules import PAIRINGS, build_prnet, pair_codes, ranking_loss
 from ..modules.augment import make_augment
 from ..ordinal import check_epsilon
 from ._batches import TrainingBatches, as_device_tensor
+from ._checkpoint import StepCheckpointer
+from ._checks import _check_real, _overrides, resolve_device
 from ._inference import PairwiseInferenceMixin
 
-__all__ = ["PRNetBase", "resolve_device"]
+__all__ = ["PRNetBase", "NO_ALPHA"]
 
 #: Passed as ``alpha`` by estimators without that parameter.
 NO_ALPHA = object()
 
 # module__* keys consumed by the PRNet module itself; every other one goes to the backbone.
 _HEAD_PARAMS = ("task_hidden", "ranking_hidden")
-
-
-def resolve_device(device):
-    """Turn ``"auto"``/a string/a ``torch.device`` into an available ``torch.device``.
-
-    Raises
-    ------
-    ValueError
-        For an unknown device string, or CUDA requested where it is not available.
-    """
-    if device is None or (isinstance(device, str) and device == "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device={device!r} is not a valid torch device; use 'auto', 'cpu' or 'cuda'."
-        ) from exc
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r} asks for CUDA, which is not available here; use "
-            "device='auto' to take CUDA when present and the CPU otherwise."
-        )
-    return dev
-
-
-def _check_real(name, value, low, *, strict=False, integer=False):
-    kind = numbers.Integral if integer else numbers.Real
-    ok = isinstance(value, kind) and not isinstance(value, bool) and np.isfinite(value)
-    ok = ok and (value > low if strict else value >= low)
-    if not ok:
-        bound = f"> {low}" if strict else f">= {low}"
-        what = "an integer" if integer else "a finite number"
-        raise ValueError(f"{name} must be {what} {bound}, got {value!r}.")
-    return value
-
-
-def _overrides(cb, name):
-    """True when callback ``cb`` implements hook ``name`` (not skorch's no-op default)."""
-    return getattr(type(cb), name, None) is not getattr(Callback, name)
-
-
-class _Unavailable:
-    """A descriptor hiding an inherited skorch method (``hasattr`` is then False)."""
-
-    def __init__(self, name, reason):
-        self.name, self.reason = name, reason
-
-    def __get__(self, obj, owner=None):
-        raise AttributeError(f"{owner.__name__} has no {self.name}: {self.reason}.")
 
 
 class PRNetBase(PairwiseInferenceMixin, NeuralNet):
@@ -139,6 +90,8 @@ class PRNetBase(PairwiseInferenceMixin, NeuralNet):
         device="auto",
         random_state=None,
         augment=None,
+        checkpoint_dir=None,
+        checkpoint_every=1000,
         **kwargs,
     ):
         self.module = module
@@ -161,6 +114,8 @@ class PRNetBase(PairwiseInferenceMixin, NeuralNet):
         self.random_state = random_state
         self.max_steps = max_steps
         self.augment = augment
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_every = checkpoint_every
         # skorch-style prefixed parameters (module__*, optimizer__*, callbacks__*, ...).
         self._params_to_validate = set(kwargs)
         vars(self).update(kwargs)
@@ -209,6 +164,7 @@ class PRNetBase(PairwiseInferenceMixin, NeuralNet):
         _check_real("max_epochs", self.max_epochs, 0, integer=True)
         if self.max_steps is not None:
             _check_real("max_steps", self.max_steps, 1, integer=True)
+        _check_real("checkpoint_every", self.checkpoint_every, 1, integer=True)
         if self.callbacks is not None and not isinstance(self.callbacks, list | tuple):
             raise ValueError(
                 f"callbacks must be None or a list of skorch callbacks, got {self.callbacks!r}."
@@ -408,21 +364,34 @@ default=None
         if not getattr(self, "steps_", None) or not self.warm_start:
             self.steps_ = 0  # optimizer steps taken in all (continued by warm starts)
         self._fit_steps = 0  # steps of this call, which max_steps bounds
+        self._ckpt = StepCheckpointer.for_estimator(self, X)
+        resume = self._ckpt.load(self) if self._ckpt is not None else None
         self.notify("on_train_begin", X=X, y=y)
         try:
             # max_steps (the paper counts steps on AffectNet) replaces max_epochs when set
             epochs = self.max_epochs if self.max_steps is None else np.iinfo(np.int64).max
-            for _ in range(epochs):
+            for epoch in range(resume["epoch"] if resume else 0, epochs):
                 if self.max_steps is not None and self._fit_steps >= self.max_steps:
                     break
-                self.notify("on_epoch_begin", **epoch_kwargs)
-                self._run_epoch(train, training=True)
+                self._epoch = epoch
+                if resume is None:
+                    self.notify("on_epoch_begin", **epoch_kwargs)
+                    self._epoch_rng = StepCheckpointer.rng_states(self.device_)
+                else:  # the restored history already holds this epoch's row: callbacks only
+                    for _, cb in self.callbacks_:
+                        cb.on_epoch_begin(self, **epoch_kwargs)
+                    self._epoch_rng = resume["epoch_rng"]
+                    self._ckpt.restore_rng(self._epoch_rng, self.device_)
+                self._run_epoch(train, training=True, resume=resume)
+                resume = None
                 if valid is not None:
                     self._run_epoch(valid, training=False)
                 self.notify("on_epoch_end", **epoch_kwargs)
         except KeyboardInterrupt:
             # skorch's convention (EarlyStopping raises it): stop training, keep the model.
             pass
+        if self._ckpt is not None:
+            self._ckpt.remove()  # the fit is complete: nothing left to resume
         self.notify("on_train_end", X=X, y=y)
 
     def _split_train_valid(self, data, y):
@@ -432,7 +401,7 @@ default=None
         pick = lambda ds: torch.as_tensor(np.asarray(ds.indices), device=data.device)  # noqa: E731
         return data.subset(pick(ds_train)), data.subset(pick(ds_valid))
 
-    def _run_epoch(self, data, training):
+    def _run_epoch(self, data, training, resume=None):
         prefix = "train" if training else "valid"
         self._set_training(training)
         losses, sizes = [], []
@@ -440,7 +409,13 @@ default=None
         if self._rank_weight > 0:
             eps, pairing = self.rank_epsilon_, self.pairing
             codes_fn = lambda r, g: pair_codes(r, eps, pairing, g)  # noqa: E731
-        for batch in data.batches(self.batch_size, shuffle=training, codes_fn=codes_fn):
+        skip = resume["batch"] if resume else 0
+        for i, batch in enumerate(data.batches(self.batch_size, training, codes_fn)):
+            if i < skip:  # trained on before the checkpoint (same permutation, no RNG use)
+                continue
+            if i == skip and resume:
+                self._ckpt.restore_rng(resume["rng"], self.device_)
+                resume = None
             if self._batch_hooks:
                 self.notify("on_batch_begin", batch=batch, training=training)
             if training and self.max_steps is not None and self._fit_steps >= self.max_steps:
@@ -448,19 +423,21 @@ default=None
             step = self.train_step(batch) if training else self.validation_step(batch)
             self.steps_ += training
             self._fit_steps += training
+            if training and self._ckpt is not None and self.steps_ % self._ckpt.every == 0:
+                self._ckpt.save(self, self._epoch, i + 1, self._epoch_rng)
             losses.append(step["loss"].detach())
             sizes.append(batch[0].shape[0])
             if self._batch_hooks:
                 self.history.record_batch(prefix + "_loss", step["loss"].item())
                 self.history.record_batch(prefix + "_batch_size", batch[0].shape[0])
                 self.notify("on_batch_end", batch=batch, training=training, **step)
+        if resume:  # the checkpoint closed this epoch: continue from its RNG state
+            self._ckpt.restore_rng(resume["rng"], self.device_)
         if losses:  # one reduction per epoch instead of a sync per batch
             weights = torch.as_tensor(sizes, dtype=losses[0].dtype, device=data.device)
             epoch_loss = float(torch.stack(losses) @ weights) / sum(sizes)
-        else:
-            epoch_loss = float("nan")
-        self.history.record(prefix + "_loss", epoch_loss)
-        self.history.record(prefix + "_batch_count", len(losses))
+            self.history.record(prefix + "_loss", epoch_loss)
+            self.history.record(prefix + "_batch_count", len(losses))
 
     def train_step(self, batch, **fit_params):
         """One optimizer step on ``batch = (X, targets)``; returns ``{"loss", "y_pred"}``."""

@@ -70,6 +70,14 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         Batch augmentation of image inputs, applied on the device to training batches only
         (never at predict time); see :func:`sk_prnet.modules.make_augment` (``"paper"``:
         rotation ±30°, zoom ±15 %, flips, brightness/contrast; needs ``sk-prnet[images]``).
+    checkpoint_dir : str or path-like or None, default=None
+        Where to write a checkpoint every ``checkpoint_every`` optimizer steps (module,
+        optimizer, history, RNG states, position in the epoch). A ``fit`` with the same
+        parameters and data shape finds it and resumes exactly where a killed run stopped
+        (identical to an uninterrupted fit when ``random_state`` is set); a completed fit
+        removes it. A checkpoint of other parameters is refused with a clear error.
+    checkpoint_every : int, default=1000
+        Steps between checkpoints.
     **kwargs
         skorch-style prefixed parameters: ``module__*``, ``optimizer__*``, ``criterion__*``,
         ``callbacks__*``.
@@ -133,6 +141,8 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         device="auto",
         random_state=None,
         augment=None,
+        checkpoint_dir=None,
+        checkpoint_every=1000,
         **kwargs,
     ):
         super().__init__(
@@ -140,7 +150,8 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
             optimizer=optimizer, lr=lr, momentum=momentum, weight_decay=weight_decay,
             max_epochs=max_epochs, batch_size=batch_size, train_split=train_split,
             callbacks=callbacks, warm_start=warm_start, verbose=verbose, device=device,
-            random_state=random_state, max_steps=max_steps, augment=augment, **kwargs,
+            random_state=random_state, max_steps=max_steps, augment=augment,
+            checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, **kwargs,
         )  # fmt: skip
         self.class_order = class_order
 

@@ -8,7 +8,8 @@ from sklearn.base import RegressorMixin
 
 from ..metrics import ConstantInputWarning, pearson_r
 from ..modules import build_ranknet, ranknet_pairs
-from ._base import NO_ALPHA, PRNetBase, _Unavailable
+from ._base import NO_ALPHA, PRNetBase
+from ._checks import _Unavailable
 
 __all__ = ["RankNetRegressor"]
 
@@ -41,7 +42,8 @@ class RankNetRegressor(RegressorMixin, PRNetBase):
     criterion : type of torch loss, default=torch.nn.BCEWithLogitsLoss
         Applied to the counted pairs' logits ``s1 - s2`` and soft targets.
     optimizer, lr, momentum, weight_decay, max_epochs, max_steps, batch_size, train_split, \
-callbacks, warm_start, verbose, device, random_state, augment, **kwargs
+callbacks, warm_start, verbose, device, random_state, augment, checkpoint_dir, \
+checkpoint_every, **kwargs
         As in :class:`PRNetClassifier`.
 
     Attributes
@@ -93,6 +95,8 @@ callbacks, warm_start, verbose, device, random_state, augment, **kwargs
         device="auto",
         random_state=None,
         augment=None,
+        checkpoint_dir=None,
+        checkpoint_every=1000,
         **kwargs,
     ):
         super().__init__(
@@ -100,7 +104,8 @@ callbacks, warm_start, verbose, device, random_state, augment, **kwargs
             optimizer=optimizer, lr=lr, momentum=momentum, weight_decay=weight_decay,
             max_epochs=max_epochs, batch_size=batch_size, train_split=train_split,
             callbacks=callbacks, warm_start=warm_start, verbose=verbose, device=device,
-            random_state=random_state, max_steps=max_steps, augment=augment, **kwargs,
+            random_state=random_state, max_steps=max_steps, augment=augment,
+            checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, **kwargs,
         )  # fmt: skip
 
     _y_numeric = True

@@ -4,7 +4,8 @@ import numpy as np
 import torch
 from sklearn.base import RegressorMixin
 
-from ._base import PRNetBase, _Unavailable
+from ._base import PRNetBase
+from ._checks import _Unavailable
 
 __all__ = ["PRNetRegressor"]
 
@@ -30,7 +31,8 @@ class PRNetRegressor(RegressorMixin, PRNetBase):
     pairing : {"split", "all"}, default="split"
     criterion : type of torch loss, default=torch.nn.MSELoss
     optimizer, lr, momentum, weight_decay, max_epochs, max_steps, batch_size, train_split, \
-callbacks, warm_start, verbose, device, random_state, augment, **kwargs
+callbacks, warm_start, verbose, device, random_state, augment, checkpoint_dir, \
+checkpoint_every, **kwargs
         As in :class:`PRNetClassifier`.
 
     Attributes
@@ -81,6 +83,8 @@ callbacks, warm_start, verbose, device, random_state, augment, **kwargs
         device="auto",
         random_state=None,
         augment=None,
+        checkpoint_dir=None,
+        checkpoint_every=1000,
         **kwargs,
     ):
         super().__init__(
@@ -88,7 +92,8 @@ callbacks, warm_start, verbose, device, random_state, augment, **kwargs
             optimizer=optimizer, lr=lr, momentum=momentum, weight_decay=weight_decay,
             max_epochs=max_epochs, batch_size=batch_size, train_split=train_split,
             callbacks=callbacks, warm_start=warm_start, verbose=verbose, device=device,
-            random_state=random_state, max_steps=max_steps, augment=augment, **kwargs,
+            random_state=random_state, max_steps=max_steps, augment=augment,
+            checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, **kwargs,
         )  # fmt: skip
 
     _y_numeric = True

@@ -73,3 +73,66 @@ def test_paper_augmentation_is_seeded():
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
     assert torch.get_num_threads() >= 1
+
+
+class CrashAt:
+    """A callback that kills the fit (like a SIGKILL would) after ``step`` steps."""
+
+    def __init__(self, step):
+        self.step = step
+
+    def __call__(self, net):
+        if net.steps_ == self.step:
+            raise RuntimeError("simulated crash")
+
+
+@pytest.mark.parametrize("augment", [None, "paper"])
+@pytest.mark.parametrize("crash_step", [4, 6])  # mid-epoch, and exactly at an epoch's end
+def test_checkpoint_resume_continues_identically(memmap_images, tmp_path, augment, crash_step):
+    from skorch.callbacks import Callback
+
+    if augment:
+        pytest.importorskip("kornia")
+
+    class Crash(Callback):
+        def on_batch_end(self, net, **kwargs):
+            CrashAt(crash_step)(net)
+
+    X, y = memmap_images
+    kw = dict(TINY_VGG, max_steps=9, checkpoint_every=2, augment=augment)
+    reference = PRNetRegressor(**kw).fit(X, y)
+    killed = PRNetRegressor(checkpoint_dir=tmp_path, callbacks=[Crash()], **kw)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        killed.fit(X, y)
+    assert (tmp_path / "sk_prnet_checkpoint.pt").exists()
+
+    class Count(Callback):
+        def initialize(self):
+            self.n = 0
+            return self
+
+        def on_batch_end(self, net, **kwargs):
+            self.n += 1
+
+    counter = Count()
+    resumed = PRNetRegressor(checkpoint_dir=tmp_path, callbacks=[counter], **kw).fit(X, y)
+    # it resumed (only the steps after the checkpoint ran), and continued identically
+    assert counter.n == 9 - crash_step
+    assert resumed.steps_ == reference.steps_ == 9
+    np.testing.assert_array_equal(resumed.predict(X), reference.predict(X))
+    assert not (tmp_path / "sk_prnet_checkpoint.pt").exists()  # removed when complete
+
+
+def test_checkpoint_of_another_run_is_refused(memmap_images, tmp_path):
+    from skorch.callbacks import Callback
+
+    class Crash(Callback):
+        def on_batch_end(self, net, **kwargs):
+            CrashAt(2)(net)
+
+    X, y = memmap_images
+    kw = dict(TINY_VGG, max_steps=4, checkpoint_every=1, checkpoint_dir=tmp_path)
+    with pytest.raises(RuntimeError):
+        PRNetRegressor(callbacks=[Crash()], **kw).fit(X, y)
+    with pytest.raises(ValueError, match="other parameters or data"):
+        PRNetRegressor(**dict(kw, lr=0.5)).fit(X, y)
