@@ -96,6 +96,22 @@ def _add_run_parser(sub):
         default=[0.5, 1.0, 1.5, None],
         help="cut-offs c on the standardized target, or 'full'",
     )
+    affectnet = common(
+        kinds.add_parser("affectnet", help="AffectNet VGG regression (paper Tables VI-IX shapes)"),
+        data=False,
+        alpha=(0.0, 1.0),
+        epsilon=(0.15,),
+    )
+    affectnet.add_argument("--data-dir", required=True, help="AffectNet root folder")
+    affectnet.add_argument(
+        "--cutoff", type=_cutoff, nargs="+", default=None,
+        help="label-space cut-offs c (Table IX), or 'full'",
+    )  # fmt: skip
+    affectnet.add_argument("--max-steps", type=int, default=50_000)
+    affectnet.add_argument("--size", type=int, default=96)
+    affectnet.add_argument("--batch-size", type=int, default=128)
+    affectnet.add_argument("--no-augment", action="store_true")
+    affectnet.add_argument("--cache-dir", default=None)
     for p in (sweep, cutoff):
         p.add_argument("--n-splits", type=int, default=5)
         p.add_argument("--n-repeats", type=int, default=2)
@@ -124,6 +140,20 @@ def _experiment(args):
             recipe=args.recipe,
             sessions=_flat(args.sessions),
             **common,
+        )
+    if kind == "affectnet":
+        from .experiments.affectnet import AffectNetExperiment
+
+        return AffectNetExperiment(
+            args.data_dir,
+            units.sweep_settings(args.alpha, args.epsilon, grid=True),
+            cutoffs=None if args.cutoff is None else list(args.cutoff),
+            seed=args.seed,
+            max_steps=args.max_steps,
+            size=args.size,
+            batch_size=args.batch_size,
+            augment=None if args.no_augment else "paper",
+            cache_dir=args.cache_dir,
         )
     if kind == "sweep":
         settings = units.sweep_settings(

@@ -251,6 +251,7 @@ def format_csv(summary):
 _TITLES = {
     ("deap", "deap"): "Table IV: DEAP, subject-dependent 10-fold CV (accuracy in %, macro F1)",
     ("seed", "seed"): "Table V: SEED, first 9 trials train, last 6 test (accuracy %, macro F1)",
+    ("affectnet", "affectnet"): "Table VI shape: AffectNet validation set (RMSE, PCC, CCC)",
 }
 
 
@@ -336,7 +337,7 @@ def experiment_tables(df):
                 tests.append(res)
         tables.append({"title": title, "summary": summary, "tests": tests, "notes": notes})
 
-    if experiment == "cutoff":
+    if experiment == "cutoff" or (scores["cutoff"] != "n/a").any():
         for c in sorted(set(scores["cutoff"]), key=lambda c: np.inf if c == "full" else c):
             part = scores[scores["cutoff"].map(lambda v, c=c: v == c)]
             label = "full training set" if c == "full" else f"c = {c:g}"

@@ -509,10 +509,19 @@ class RegressionExperiment:
 # ------------------------------------------------------------------------------ one unit
 def _build(spec):
     net_params = {"alpha": spec["alpha"], "random_state": spec["random_state"]}
-    if spec["max_epochs"] is not None:
+    if spec.get("max_epochs") is not None:
         net_params["max_epochs"] = spec["max_epochs"]
     if spec["alpha"] and spec.get("epsilon") is not None:
         net_params["epsilon"] = spec["epsilon"]
+    if spec["kind"] == "images":  # paper Section IV-A: VGG, FC 256 heads, SGD wd 1e-4
+        from ..estimators import PRNetRegressor
+
+        net = PRNetRegressor(
+            module="vgg", module__task_hidden=256, module__ranking_hidden=256,
+            weight_decay=1e-4, max_steps=spec["max_steps"], batch_size=spec["batch_size"],
+            augment=spec["augment"], **net_params,
+        )  # fmt: skip
+        return net, net
     if spec["kind"] == "regression":
         from sklearn.compose import TransformedTargetRegressor
         from sklearn.pipeline import Pipeline
@@ -543,7 +552,7 @@ def _metrics(spec, y_true, y_pred):
     out = {}
     for j, target in enumerate(spec["targets"]):
         t, p = y_true[:, j], y_pred[:, j]
-        if spec["kind"] == "regression":
+        if spec["kind"] in ("regression", "images"):
             out[(target, "rmse")] = root_mean_squared_error(t, p)
             out[(target, "pcc")] = pearson_r(t, p)
             out[(target, "ccc")] = concordance_correlation_coefficient(t, p)
@@ -585,12 +594,16 @@ def run_unit(unit, spec, X, y, rank, train, test):
     try:
         with sklearn.config_context(enable_metadata_routing=True):
             model, net = _build(spec)
+            if spec["kind"] == "images":  # (train, validation) arrays, used in place
+                (X_fit, X_test), (y_fit, y_test) = X, y
+            else:
+                X_fit, y_fit, X_test, y_test = X[train], y[train], X[test], y[test]
             fit_params = {} if rank is None else {"ranking_target": rank[train]}
-            model.fit(X[train], y[train], **fit_params)
-            pred = model.predict(X[test])
+            model.fit(X_fit, y_fit, **fit_params)
+            pred = model.predict(X_test)
         if spec["kind"] == "regression":
             net = model.regressor_.named_steps["prnet"]
-        else:
+        elif spec["kind"] != "images":
             net = model.steps[-1][1]
     finally:
         torch.set_num_threads(threads)
@@ -601,7 +614,7 @@ def run_unit(unit, spec, X, y, rank, train, test):
     }
     return {
         "unit": unit,
-        "metrics": _metrics(spec, y[test], pred),
+        "metrics": _metrics(spec, y_test, pred),
         "wall_time": time.perf_counter() - start,
         "versions": versions,
     }
