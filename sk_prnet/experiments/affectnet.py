@@ -97,7 +97,7 @@ class AffectNetExperiment:
         return self._data
 
     def task(self, unit):
-        """The arguments of :func:`sk_prnet.experiments.units.run_unit` for ``unit``."""
+        """The arguments of :func:`sk_prnet.experiments.execute.run_unit` for ``unit``."""
         train, valid = self._load()
         keep = np.arange(len(train.y))
         cutoff = unit["params"].get("cutoff")

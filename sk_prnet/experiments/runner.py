@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 
 from joblib import Parallel, delayed
 
+from .execute import run_unit
 from .store import ResultsStore, unit_key
-from .units import ExperimentError, run_unit
+from .units import ExperimentError
 
 __all__ = ["RunInterrupted", "RunReport", "describe_unit", "run_experiment"]
 
