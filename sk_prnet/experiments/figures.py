@@ -116,7 +116,7 @@ def write_figures(df, directory):
     for (experiment, dataset), part in df.groupby(["experiment", "dataset"], sort=True):
         stem = f"{experiment}_{dataset}"
         scores = scores_for_tables(part)
-        if experiment == "cutoff":
+        if experiment == "cutoff" or (scores["cutoff"] != "n/a").any():
             written.append(
                 _cutoff_curves(
                     scores, f"label-space cut-off ({dataset})", directory / f"{stem}_cutoff.png"

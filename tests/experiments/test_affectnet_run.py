@@ -26,6 +26,7 @@ def test_run_affectnet_writes_every_unit_and_reports(tmp_path, capsys):
     assert main(args) == 0  # a re-run finds every unit done and runs nothing
     assert len(load_results(results)) == len(df)
     capsys.readouterr()
-    assert main(["report", str(results)]) == 0
+    assert main(["report", str(results), "--figures", str(tmp_path / "figures")]) == 0
     out = capsys.readouterr().out
     assert "Table IX" in out and "c = 0.5" in out and "complete (4/4 units)" in out
+    assert (tmp_path / "figures" / "affectnet_affectnet_cutoff.png").stat().st_size > 1000
