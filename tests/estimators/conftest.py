@@ -26,3 +26,19 @@ FAST = dict(max_epochs=8, lr=0.02, batch_size=32, device="cpu", random_state=0)
 def fast():
     """Estimator settings for quick real training in tests."""
     return dict(FAST)
+
+
+@pytest.fixture
+def batch_counter():
+    """A skorch callback counting the training batches it sees (in ``.n``)."""
+    from skorch.callbacks import Callback
+
+    class BatchCounter(Callback):
+        def initialize(self):
+            self.n = 0
+            return self
+
+        def on_batch_end(self, net, training=False, **kwargs):
+            self.n += bool(training)
+
+    return BatchCounter()

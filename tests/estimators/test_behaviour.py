@@ -157,21 +157,10 @@ def test_train_split_records_valid_loss(eeg_like, fast):
     assert len(clf.history[:, "valid_loss"]) == 2 and np.isfinite(clf.history[-1, "valid_loss"])
 
 
-def test_batch_callbacks_still_run(eeg_like, fast):
-    from skorch.callbacks import Callback
-
-    class Count(Callback):
-        def initialize(self):
-            self.n = 0
-            return self
-
-        def on_batch_end(self, net, **kwargs):
-            self.n += 1
-
+def test_batch_callbacks_still_run(eeg_like, fast, batch_counter):
     X, y, _, _ = eeg_like
-    counter = Count()
-    PRNetClassifier(callbacks=[counter], **{**fast, "max_epochs": 2}).fit(X, y[:, 0])
-    assert counter.n == 2 * int(np.ceil(len(X) / fast["batch_size"]))
+    PRNetClassifier(callbacks=[batch_counter], **{**fast, "max_epochs": 2}).fit(X, y[:, 0])
+    assert batch_counter.n == 2 * int(np.ceil(len(X) / fast["batch_size"]))
 
 
 @pytest.mark.parametrize("pairing", ["split", "all"])
