@@ -11,7 +11,6 @@ It keeps skorch's machinery (callbacks, history, ``initialize_*``, ``set_params`
 * ``device="auto"`` is resolved at fit into ``device_`` without rewriting the parameter.
 """
 
-import inspect
 from contextlib import contextmanager
 from types import MappingProxyType
 
@@ -37,6 +36,7 @@ from ._batches import TrainingBatches, as_device_tensor
 from ._checkpoint import StepCheckpointer
 from ._checks import _check_real, _overrides, resolve_device
 from ._inference import PairwiseInferenceMixin
+from ._optim import optimizer_arguments
 
 __all__ = ["PRNetBase", "NO_ALPHA"]
 
@@ -342,13 +342,16 @@ default=None
         return self
 
     def get_params_for_optimizer(self, prefix, named_parameters):
-        """skorch's optimizer arguments plus ``momentum``/``weight_decay`` when accepted."""
+        """skorch's optimizer arguments plus ``momentum``/``weight_decay`` when accepted.
+
+        The default SGD on the built-in backbones runs torch's fused kernel (same update
+        rule, one kernel for all tensors; see ``sk_prnet.estimators._optim``). Pass
+        ``optimizer__fused=False`` (or ``optimizer__foreach``) to choose yourself.
+        """
+        named_parameters = list(named_parameters)
         args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
         if prefix == "optimizer":
-            accepted = inspect.signature(self.optimizer).parameters
-            for name in ("momentum", "weight_decay"):
-                if name in accepted and name not in kwargs:
-                    kwargs[name] = getattr(self, name)
+            args, kwargs = optimizer_arguments(self, args, kwargs, named_parameters)
         return args, kwargs
 
     def _fit_loop(self, data, X, y):
@@ -448,7 +451,7 @@ default=None
 
         def closure():
             self.optimizer_.zero_grad(set_to_none=True)
-            y_pred = self.infer(Xb)
+            y_pred = self._training_forward(Xb, yb)
             loss = self.get_loss(y_pred, yb, X=Xb, training=True)
             loss.backward()
             if self._grad_hooks:
@@ -471,6 +474,14 @@ default=None
             y_pred = self.infer(Xb)
             loss = self.get_loss(y_pred, yb, X=Xb, training=False)
         return {"loss": loss, "y_pred": y_pred}
+
+    def _training_forward(self, x, targets):
+        """Module outputs of a training batch; when the batch has ranked pairs, PRNet modules
+        also return the ranking head's projection, computed jointly with the task head."""
+        ranked = self._rank_weight > 0 and targets.get("codes") is not None
+        if ranked and hasattr(self.module_, "forward_with_projection"):
+            return self.module_.forward_with_projection(x)
+        return self.infer(x)
 
     def infer(self, x, **fit_params):
         """Run the module on a batch already on the device: ``(task_output, embedding)``."""
@@ -498,9 +509,11 @@ default=None
     def get_rank_loss(self, y_pred, codes):
         """Mean pairwise loss of a batch (PRNet: cross-entropy of the pair head's relations).
 
-        ``y_pred`` is the module's output, ``codes`` the batch's pair relation codes.
+        ``y_pred`` is the module's output (with the pair head's projection as a third item
+        in training), ``codes`` the batch's pair relation codes.
         """
-        return ranking_loss(self.module_.pair_head, y_pred[1], codes, self.pairing)
+        projection = y_pred[2] if len(y_pred) > 2 else None
+        return ranking_loss(self.module_.pair_head, y_pred[1], codes, self.pairing, projection)
 
     # ------------------------------------------------------------------ inference
     def _check_fitted(self):

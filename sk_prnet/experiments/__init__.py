@@ -10,8 +10,10 @@
 
 from .report import (
     experiment_tables,
+    format_grid,
     format_latex,
     format_table,
+    grid_table,
     paired_test,
     render_report,
     subject_means,
@@ -37,8 +39,10 @@ __all__ = [
     "SeedExperiment",
     "StoreError",
     "experiment_tables",
+    "format_grid",
     "format_latex",
     "format_table",
+    "grid_table",
     "load_results",
     "paired_test",
     "render_report",

@@ -13,7 +13,9 @@ __all__ = [
     "experiment_tables",
     "format_csv",
     "format_latex",
+    "format_grid",
     "format_table",
+    "grid_table",
     "paired_test",
     "render_report",
     "scores_for_tables",
@@ -73,32 +75,52 @@ def summary_table(df):
     return table.unstack(["target", "metric"]).reorder_levels([1, 2, 0], axis=1).sort_index(axis=1)
 
 
-def paired_test(df, baseline, other, metric="f1"):
-    """Paired Student's t-test over subjects of ``other`` vs ``baseline`` on ``metric``.
+def paired_test(df, baseline, other, metric="f1", *, test_fraction=None):
+    """Paired t-test of ``other`` vs ``baseline`` on ``metric``, one row per target.
+
+    By default the paired units are subjects (their folds averaged first) and the test is
+    Student's paired t-test, as in the paper. For repeats of a K-fold cross-validation on one
+    dataset the folds are not independent samples (their training sets overlap), and the plain
+    test is far too optimistic; pass ``test_fraction`` to use the corrected resampled t-test of
+    Nadeau and Bengio (2003) over the ``J`` folds of all repeats instead: ``t = mean(d) /
+    sqrt((1 / J + test_fraction) * var(d))`` with ``J - 1`` degrees of freedom.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        A tidy score table.
+        A tidy score table (``fold`` is needed with ``test_fraction``).
     baseline, other : hashable
         Values of the ``model`` column to compare.
     metric : str, default="f1"
+    test_fraction : float or None, default=None
+        ``n_test / n_train`` of the folds (``1 / (K - 1)`` for K-fold CV).
 
     Returns
     -------
     result : pandas.DataFrame
-        One row per target: ``n_subjects, mean_difference, t, p, stars``.
+        One row per target: ``n_subjects`` (paired units: subjects, or folds with
+        ``test_fraction``), ``mean_difference, t, p, stars``. ``attrs`` holds ``metric`` and
+        ``test`` (a short name of the test).
 
     Raises
     ------
     ValueError
-        If a model is missing or the two models do not cover the same subjects.
+        If a model is missing or the two models do not cover the same subjects (folds).
     """
-    per_subject = subject_means(df)
-    per_subject = per_subject[per_subject["metric"] == metric]
+    if test_fraction is None:
+        units, test = ["subject"], "paired t-test"
+        per_unit = subject_means(df)
+    else:
+        if not test_fraction > 0:
+            raise ValueError(f"test_fraction must be > 0 (n_test / n_train), got {test_fraction}.")
+        _check_columns(df, (*_KEYS, "fold", "value"))
+        units, test = ["subject", "fold"], "corrected resampled t-test"
+        keys = [*_KEYS, "fold"]
+        per_unit = df.groupby(keys, sort=True, observed=True)["value"].mean().reset_index()
+    per_unit = per_unit[per_unit["metric"] == metric]
     rows = []
-    for target, part in per_subject.groupby("target", sort=True, observed=True):
-        wide = part.pivot(index="subject", columns="model", values="value")
+    for target, part in per_unit.groupby("target", sort=True, observed=True):
+        wide = part.pivot_table(index=units, columns="model", values="value", aggfunc="mean")
         for model in (baseline, other):
             if model not in wide.columns:
                 raise ValueError(f"Model {model!r} has no {metric!r} scores for {target!r}.")
@@ -106,18 +128,21 @@ def paired_test(df, baseline, other, metric="f1"):
         if pair.isna().any().any():
             raise ValueError(
                 f"{baseline!r} and {other!r} do not cover the same subjects for {target!r}: "
-                "a paired test needs both on every subject."
+                "a paired test needs both on every subject (and fold)."
             )
         diff = pair[other] - pair[baseline]
-        if len(pair) < 2:
-            t, p = np.nan, np.nan
-        else:
+        n = len(pair)
+        t = p = np.nan
+        if n >= 2 and test_fraction is None:
             res = stats.ttest_rel(pair[other], pair[baseline])
             t, p = float(res.statistic), float(res.pvalue)
+        elif n >= 2 and diff.var(ddof=1) > 0:
+            t = float(diff.mean() / np.sqrt((1.0 / n + test_fraction) * diff.var(ddof=1)))
+            p = float(2 * stats.t.sf(abs(t), n - 1))
         rows.append(
             {
                 "target": target,
-                "n_subjects": len(pair),
+                "n_subjects": n,
                 "mean_difference": float(diff.mean()),
                 "t": t,
                 "p": p,
@@ -125,7 +150,7 @@ def paired_test(df, baseline, other, metric="f1"):
             }
         )
     result = pd.DataFrame(rows).set_index("target")
-    result.attrs["metric"] = metric
+    result.attrs.update(metric=metric, test=test)
     return result
 
 
@@ -172,7 +197,8 @@ def format_table(summary, tests=None, *, percent=("accuracy",), digits=2):
             else ""
             for t, m in columns
         ]
-        lines.append("| paired t-test | " + " | ".join(cells) + " |")
+        name = tests.attrs.get("test", "paired t-test")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -225,7 +251,7 @@ def format_latex(summary, tests=None, *, percent=("accuracy",), digits=2, captio
             f"$p = {tests.loc[t, 'p']:.3g}$" if m == metric and t in tests.index else ""
             for t, m in columns
         ]
-        lines.append("paired t-test & " + " & ".join(cells) + r" \\")
+        lines.append(tests.attrs.get("test", "paired t-test") + " & " + " & ".join(cells) + r" \\")
     lines += [r"\hline", r"\end{tabular}"]
     if caption:
         lines = [
@@ -294,8 +320,92 @@ def scores_for_tables(df):
     return out
 
 
+def _test_settings(scores):
+    """Metric and ``test_fraction`` of the paired tests of an experiment (None: no tests).
+
+    Classification: F1 over subjects (the paper). Regression with repeated K-fold CV: CCC
+    with the corrected resampled t-test. A single split (AffectNet) has nothing to pair.
+    """
+    import json
+
+    if "f1" in set(scores["metric"]):
+        return "f1", None
+    k = json.loads(scores["params"].iloc[0]).get("n_splits")
+    if k and k > 1 and "ccc" in set(scores["metric"]):
+        return "ccc", 1.0 / (k - 1)
+    return None, None
+
+
+def grid_table(scores, baseline, settings, metric, test_fraction=None):
+    """Every (alpha, epsilon) of a grid sweep against the baseline, one frame per target.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Output of :func:`scores_for_tables` for one sweep.
+    baseline : str
+        The baseline's ``model`` name.
+    settings : dict
+        ``{(alpha, epsilon): model}`` of the PRNet models (alpha > 0).
+    metric : str
+    test_fraction : float or None
+        See :func:`paired_test`.
+
+    Returns
+    -------
+    grids : dict
+        ``{target: DataFrame}`` indexed by alpha, columns epsilon, each cell a
+        ``(mean_difference, p, stars)`` tuple.
+    """
+    grids = {}
+    for (alpha, eps), model in settings.items():
+        part = scores[scores["model"].isin([baseline, model])]
+        res = paired_test(part, baseline, model, metric=metric, test_fraction=test_fraction)
+        for target, row in res.iterrows():
+            cell = (row["mean_difference"], row["p"], row["stars"])
+            grids.setdefault(target, {}).setdefault(eps, {})[alpha] = cell
+    return {t: pd.DataFrame(g).sort_index().sort_index(axis=1) for t, g in grids.items()}
+
+
+def format_grid(grid, metric, fmt="markdown"):
+    """Render one target's :func:`grid_table` frame: differences to the baseline, p, stars.
+
+    Parameters
+    ----------
+    grid : pandas.DataFrame
+        One value of :func:`grid_table`'s result.
+    metric : str
+        Name of the compared metric (for the header).
+    fmt : {"markdown", "latex", "csv"}, default="markdown"
+
+    Returns
+    -------
+    text : str
+    """
+    cells = grid.map(lambda c: f"{c[0]:+.4f} (p = {c[1]:.2g}){c[2]}")
+    if fmt == "csv":
+        return cells.to_csv(index_label="alpha")
+    if fmt == "latex":
+        lines = [
+            r"\begin{tabular}{l" + "c" * grid.shape[1] + "}",
+            r"\hline",
+            r"$\alpha$ \textbackslash{} $\epsilon$ & "
+            + " & ".join(f"{e:g}" for e in grid.columns)
+            + r" \\",
+            r"\hline",
+        ]
+        lines += [f"{a:g} & " + " & ".join(row) + r" \\" for a, row in cells.iterrows()]
+        return "\n".join(lines + [r"\hline", r"\end{tabular}"])
+    header = f"| {metric} difference: alpha \\ epsilon | " + " | ".join(
+        f"{e:g}" for e in grid.columns
+    )
+    lines = [header + " |", "|---" * (grid.shape[1] + 1) + "|"]
+    lines += [f"| {a:g} | " + " | ".join(row) + " |" for a, row in cells.iterrows()]
+    return "\n".join(lines)
+
+
 def experiment_tables(df):
-    """Summary tables (and paired F1 tests) of one experiment's rows.
+    """Summary tables (and paired tests) of one experiment's rows.
 
     Parameters
     ----------
@@ -306,12 +416,14 @@ def experiment_tables(df):
     -------
     tables : list of dict
         ``title``, ``summary`` (:func:`summary_table`), ``tests`` (list of
-        :func:`paired_test` frames, baseline vs each other model, on F1; empty for
-        regression), ``notes`` (list of str).
+        :func:`paired_test` frames, baseline vs each other model: on F1 over subjects for
+        classification, on CCC with the corrected resampled t-test for repeated K-fold
+        regression, none for a single split), ``notes`` (list of str); a grid sweep adds a
+        table with ``grids`` (:func:`grid_table`) and ``metric`` instead of ``summary``.
     """
     scores = scores_for_tables(df)
     experiment, dataset = scores["experiment"].iloc[0], scores["dataset"].iloc[0]
-    classification = "f1" in set(scores["metric"])
+    metric, test_fraction = _test_settings(scores)
     settings = {
         (a, None if np.isnan(e) else e): m
         for a, e, m in scores[["alpha", "epsilon", "model"]]
@@ -319,17 +431,20 @@ def experiment_tables(df):
         .itertuples(index=False)
     }
     tables = []
+    baseline = "baseline (alpha=0)"
 
     def add(title, part, models):
         summary = summary_table(part).reindex(models)
         tests, notes = [], []
-        baseline = "baseline (alpha=0)"
-        if classification and baseline in models:
+        if metric is not None and baseline in models:
             for other in models:
                 if other == baseline:
                     continue
                 try:
-                    res = paired_test(part, baseline=baseline, other=other, metric="f1")
+                    res = paired_test(
+                        part, baseline=baseline, other=other, metric=metric,
+                        test_fraction=test_fraction,
+                    )  # fmt: skip
                 except ValueError as err:
                     notes.append(f"no paired test for {other}: {err}")
                     continue
@@ -361,6 +476,14 @@ def experiment_tables(df):
         ):
             models = [settings[k] for k in _order(rows)]
             add(title, scores[scores["model"].isin(models)], models)
+        alphas, epsilons = {a for a, _ in nonzero}, {e for _, e in nonzero}
+        is_grid = len(alphas) > 1 and len(epsilons) > 1
+        if is_grid and len(nonzero) == len(alphas) * len(epsilons) and metric is not None:
+            grids = grid_table(
+                scores, baseline, {k: settings[k] for k in nonzero}, metric, test_fraction
+            )
+            title = f"alpha x epsilon grid: {metric} minus the baseline's ({dataset})"
+            tables.append({"title": title, "grids": grids, "metric": metric, "notes": []})
         return tables
     title = _TITLES.get((experiment, dataset), f"{experiment} on {dataset}")
     add(title, scores, [settings[k] for k in _order(settings)])
@@ -424,6 +547,10 @@ def render_report(path, fmt="markdown", figures=None):
                 else ""
             )
             out += ["", f"## {title}" if fmt == "markdown" else f"% {title}", ""]
+            if "grids" in table:
+                for target, grid in table["grids"].items():
+                    out += [f"{target}:", "", format_grid(grid, table["metric"], fmt), ""]
+                continue
             summary, tests = table["summary"], table["tests"]
             if fmt == "csv":
                 out.append(format_csv(summary).rstrip())
@@ -432,7 +559,8 @@ def render_report(path, fmt="markdown", figures=None):
             out.append(render(summary, tests[0] if len(tests) == 1 else None))
             for res in tests if len(tests) > 1 else []:
                 cells = ", ".join(f"{t}: p = {r.p:.3g}{r.stars}" for t, r in res.iterrows())
-                out.append(f"\npaired t-test on F1, {res.attrs['other']} vs baseline: {cells}")
+                name = f"{res.attrs['test']} on {res.attrs['metric']}"
+                out.append(f"\n{name}, {res.attrs['other']} vs baseline: {cells}")
             for note in table["notes"]:
                 out.append(f"\nnote: {note}")
     if figures is not None:

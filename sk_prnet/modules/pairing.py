@@ -84,7 +84,7 @@ def pair_codes(rank, epsilon, pairing="split", groups=None):
     return codes
 
 
-def pair_logits(pair_head, embedding, pairing="split"):
+def pair_logits(pair_head, embedding, pairing="split", projection=None):
     """Relation logits of the batch's pairs, in :func:`pair_codes`' layout.
 
     Parameters
@@ -92,18 +92,24 @@ def pair_logits(pair_head, embedding, pairing="split"):
     pair_head : sk_prnet.modules.PairHead
     embedding : Tensor of shape (N, d)
     pairing : {"split", "all"}, default="split"
+    projection : Tensor of shape (N, 2 m) or None
+        ``pair_head.sides(embedding)`` when already computed (see
+        :meth:`sk_prnet.modules.PRNetModule.forward_with_projection`).
 
     Returns
     -------
     logits : Tensor of shape (N_a, N_b, n_targets, 3)
     """
-    a, b = pair_head.project(embedding)
+    if projection is None:
+        a, b = pair_head.project(embedding)
+    else:
+        a, b = projection.chunk(2, dim=1)
     a, _ = _sides(a, pairing)
     _, b = _sides(b, pairing)
     return pair_head.pair_logits(a, b)
 
 
-def ranking_loss(pair_head, embedding, codes, pairing="split"):
+def ranking_loss(pair_head, embedding, codes, pairing="split", projection=None):
     """Mean cross-entropy of the relation logits over the counted pairs and targets.
 
     Every target sees the same pairs, so multiplying by ``n_targets`` gives the sum over
@@ -116,10 +122,12 @@ def ranking_loss(pair_head, embedding, codes, pairing="split"):
     codes : LongTensor of shape (N_a, N_b, n_targets)
         From :func:`pair_codes`; the caller skips batches with fewer than 2 counted pairs.
     pairing : {"split", "all"}, default="split"
+    projection : Tensor of shape (N, 2 m) or None
+        See :func:`pair_logits`.
 
     Returns
     -------
     loss : Tensor (scalar)
     """
-    logits = pair_logits(pair_head, embedding, pairing)
+    logits = pair_logits(pair_head, embedding, pairing, projection)
     return F.cross_entropy(logits.reshape(-1, 3), codes.reshape(-1), ignore_index=IGNORE)

@@ -1,5 +1,7 @@
 """The Pairwise Ranking Network module: backbone -> (task head, ranking head)."""
 
+import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .backbones import build_backbone, embedding_size
@@ -28,6 +30,8 @@ class PRNetModule(nn.Module):
     -----
     ``forward(x)`` returns ``(task_output, embedding)``; the ranking head is applied to pairs
     of embeddings by the training loss and by ``compare`` at inference, never in ``forward``.
+    Training with the ranking loss uses :meth:`forward_with_projection`, which also returns
+    the ranking head's per-sample first layer.
     """
 
     def __init__(
@@ -43,6 +47,26 @@ class PRNetModule(nn.Module):
         """``(task_output, embedding)`` of a batch: ``(N, n_task_outputs)``, ``(N, d)``."""
         embedding = self.backbone(x)
         return self.task_head(embedding), embedding
+
+    def forward_with_projection(self, x):
+        """``(task_output, embedding, projection)``: :meth:`forward` plus ``pair_head.project``.
+
+        ``projection`` is ``(N, 2 m)``, the two halves ``[W1 e + b1, W2 e + b2]`` of the ranking
+        head's first layer. With a single-layer task head (paper EEG) both heads' first layers
+        act on the embedding, so they run as one matmul on the concatenated weights: for the
+        paper's small models a training step is dominated by per-op overhead, not arithmetic.
+        """
+        embedding = self.backbone(x)
+        task, sides = self.task_head.net, self.pair_head.sides
+        if isinstance(task, nn.Linear):
+            out = F.linear(
+                embedding,
+                torch.cat([task.weight, sides.weight]),
+                torch.cat([task.bias, sides.bias]),
+            )
+            task_output, projection = out.split([task.out_features, sides.out_features], dim=1)
+            return task_output, embedding, projection
+        return task(embedding), embedding, sides(embedding)
 
 
 def build_prnet(

@@ -175,3 +175,43 @@ def test_vgg_module_on_small_images(pairing):
     reg.fit(X, y)
     assert reg.predict(X).shape == (12, 2)
     assert reg.compare(X[:2], X[2:4]).shape == (2, 2, 3)
+
+
+def test_default_sgd_is_fused_with_the_ranking_head_in_its_own_group(eeg_like, fast):
+    X, y, ratings, _ = eeg_like
+    net = PRNetClassifier(**{**fast, "max_epochs": 1}).fit(
+        X, y[:, 0], ranking_target=ratings[:, 0]
+    )
+    groups = net.optimizer_.param_groups
+    assert all(g["fused"] for g in groups)
+    pair = {id(p) for p in net.module_.pair_head.parameters()}
+    assert [sum(id(p) in pair for p in g["params"]) for g in groups] == [0, 2]
+    assert all(g["momentum"] == 0.9 and g["weight_decay"] == 5e-4 for g in groups)
+    # the user's choice wins, and custom modules keep torch's default implementation
+    plain = PRNetClassifier(optimizer__fused=False, **{**fast, "max_epochs": 1}).fit(X, y[:, 0])
+    assert not plain.optimizer_.param_groups[0]["fused"]
+    assert len(plain.optimizer_.param_groups) == 1
+
+
+def test_ranking_head_can_join_training_late_with_fused_sgd(eeg_like, fast):
+    """Fused SGD makes momentum buffers per group only when none exists yet: the ranking
+    head's first gradient after a warm start from alpha=0 must not break the step."""
+    X, y, ratings, _ = eeg_like
+    net = PRNetClassifier(alpha=0, warm_start=True, **{**fast, "max_epochs": 2})
+    net.fit(X, y[:, 0], ranking_target=ratings[:, 0])
+    before = net.module_.pair_head.sides.weight.detach().clone()
+    net.set_params(alpha=1.0)
+    net.fit(X, y[:, 0], ranking_target=ratings[:, 0])
+    assert not torch.equal(before, net.module_.pair_head.sides.weight)
+    assert np.isfinite(net.history[-1, "train_loss"])
+
+
+def test_fused_sgd_follows_the_same_update_rule(eeg_like, fast):
+    X, y, ratings, _ = eeg_like
+    kw = {**fast, "max_epochs": 3}
+    fused = PRNetClassifier(**kw).fit(X, y[:, 0], ranking_target=ratings[:, 0])
+    plain = PRNetClassifier(optimizer__fused=False, **kw).fit(
+        X, y[:, 0], ranking_target=ratings[:, 0]
+    )
+    for a, b in zip(fused.module_.parameters(), plain.module_.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)

@@ -65,3 +65,21 @@ def test_format_table_shows_means_and_p(scores):
     assert lines[0].startswith("| model | arousal accuracy | arousal f1")
     assert any(line.startswith("| prnet |") for line in lines)
     assert "p = " in lines[-1]
+
+
+def test_corrected_resampled_t_test_matches_the_formula(scores):
+    """Nadeau & Bengio: t = mean(d) / sqrt((1/J + n_test/n_train) var(d)) over all J folds."""
+    res = paired_test(scores, "base", "prnet", metric="f1", test_fraction=0.5)
+    part = scores[(scores.metric == "f1") & (scores.target == "valence")]
+    wide = part.pivot_table(index=["subject", "fold"], columns="model", values="value")
+    d = (wide["prnet"] - wide["base"]).to_numpy()
+    t = d.mean() / np.sqrt((1 / len(d) + 0.5) * d.var(ddof=1))
+    assert res.loc["valence", "t"] == pytest.approx(t)
+    assert res.loc["valence", "p"] == pytest.approx(2 * stats.t.sf(abs(t), len(d) - 1))
+    assert res.loc["valence", "n_subjects"] == 15
+    assert res.attrs["test"] == "corrected resampled t-test"
+    # the correction only widens: never more significant than the naive test over folds
+    naive = stats.ttest_1samp(d, 0.0).pvalue
+    assert res.loc["valence", "p"] >= naive
+    with pytest.raises(ValueError, match="test_fraction"):
+        paired_test(scores, "base", "prnet", test_fraction=0)

@@ -190,3 +190,26 @@ def test_partial_store_is_reported_as_partial(tmp_path):
     assert "PARTIAL (24/26 units)" in text and "complete" not in text
     assert (tmp_path / "figs" / "deap_deap_subjects.png").exists()
     json.dumps(text)
+
+
+def test_grid_sweep_report_tests_every_setting_against_the_baseline(tmp_path):
+    """Regression sweeps get the corrected resampled t-test on CCC, and a grid table."""
+    path = tmp_path / "g.sqlite"
+    settings = sweep_settings([0, 0.5, 1], [0.0, 0.5], grid=True)
+    run_experiment(_tiny(settings=settings, n_splits=3, n_repeats=2), path, progress=False)
+    raw = load_results(path)
+    tables = experiment_tables(raw)
+    grid = next(t for t in tables if "grids" in t)["grids"]["progression"]
+    assert grid.index.tolist() == [0.5, 1.0] and grid.columns.tolist() == [0.0, 0.5]
+    ccc = raw[raw.metric == "ccc"].set_index(["model", "repeat", "fold"])["value"]
+    d = (ccc["PRNet (alpha=1, eps=0.5)"] - ccc["baseline (alpha=0)"]).to_numpy()
+    t = d.mean() / np.sqrt((1 / len(d) + 1 / 2) * d.var(ddof=1))
+    diff, p, _ = grid.loc[1.0, 0.5]
+    assert diff == pytest.approx(d.mean()) and p == pytest.approx(2 * stats.t.sf(abs(t), 5))
+    first = tables[0]["tests"][0]
+    assert first.attrs["metric"] == "ccc" and first.attrs["test"] == "corrected resampled t-test"
+    text = render_report(path)
+    assert "alpha x epsilon grid" in text and f"{d.mean():+.4f} (p = {p:.2g})" in text
+    assert "corrected resampled t-test on ccc" in text
+    assert "alpha,0.0,0.5" in render_report(path, fmt="csv").splitlines()
+    assert "\\begin{tabular}" in render_report(path, fmt="latex")

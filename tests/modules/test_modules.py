@@ -155,3 +155,24 @@ def test_backbone_errors_are_clear():
         embedding_size(nn.Conv2d(3, 2, 3), (3, 8, 8))
     with pytest.raises(ValueError, match="failed on input"):
         embedding_size(TinyNet(), (4,))
+
+
+@pytest.mark.parametrize("task_hidden", [None, 8])
+@pytest.mark.parametrize("pairing", ["split", "all"])
+def test_forward_with_projection_matches_separate_heads(task_hidden, pairing):
+    """The joint task/pair first layer (one matmul) gives the same outputs, loss and grads."""
+    torch.manual_seed(0)
+    module = build_prnet("mlp", (6,), 4, 2, task_hidden=task_hidden).double()
+    x = torch.randn(10, 6, dtype=torch.float64)
+    codes = pair_codes(torch.randn(10, 2, dtype=torch.float64), 0.3, pairing)
+    task, emb = module(x)
+    task_j, emb_j, proj = module.forward_with_projection(x)
+    torch.testing.assert_close(task_j, task)
+    torch.testing.assert_close(emb_j, emb)
+    torch.testing.assert_close(proj, module.pair_head.sides(emb))
+    params = list(module.parameters())
+    ref = ranking_loss(module.pair_head, emb, codes, pairing) + task.square().mean()
+    new = ranking_loss(module.pair_head, emb_j, codes, pairing, proj) + task_j.square().mean()
+    torch.testing.assert_close(new, ref)
+    for g_new, g_ref in zip(torch.autograd.grad(new, params), torch.autograd.grad(ref, params)):
+        torch.testing.assert_close(g_new, g_ref)
