@@ -57,7 +57,7 @@ def _add_run_parser(sub):
         p.add_argument("--quiet", action="store_true", help="plain log lines, no progress bar")
         return p
 
-    common(
+    deap = common(
         kinds.add_parser("deap", help="paper Table IV (DEAP, 10-fold CV per subject)"),
         epsilon=(0.25,),
     )
@@ -96,6 +96,13 @@ def _add_run_parser(sub):
         default=[0.5, 1.0, 1.5, None],
         help="cut-offs c on the standardized target, or 'full'",
     )
+    for p in (deap, sweep, cutoff):
+        p.add_argument(
+            "--pairing",
+            choices=["split", "all"],
+            default="split",
+            help="pairs of a batch: its two halves (paper) or every ordered pair",
+        )
     affectnet = common(
         kinds.add_parser("affectnet", help="AffectNet VGG regression (paper Tables VI-IX shapes)"),
         data=False,
@@ -130,8 +137,9 @@ def _experiment(args):
     if kind == "deap":
         settings = units.sweep_settings(args.alpha, args.epsilon, grid=True)
         return units.DeapExperiment(
-            args.data_dir, _flat(args.subjects), settings, recipe=args.recipe, **common
-        )
+            args.data_dir, _flat(args.subjects), settings, recipe=args.recipe,
+            pairing=args.pairing, **common,
+        )  # fmt: skip
     if kind == "seed":
         return units.SeedExperiment(
             args.data_dir,
@@ -170,10 +178,15 @@ def _experiment(args):
                 n_splits=args.n_splits,
                 n_repeats=args.n_repeats,
                 name="sweep",
+                pairing=args.pairing,
                 **common,
             )
         if args.data_dir is None:
             raise units.ExperimentError(f"run sweep --dataset {args.dataset} needs --data-dir.")
+        if args.dataset == "deap":
+            common["pairing"] = args.pairing
+        elif args.pairing != "split":
+            raise units.ExperimentError("--pairing is available for deap and diabetes sweeps.")
         cls = units.DeapExperiment if args.dataset == "deap" else units.SeedExperiment
         return cls(
             args.data_dir,
@@ -191,6 +204,7 @@ def _experiment(args):
         n_splits=args.n_splits,
         n_repeats=args.n_repeats,
         name="cutoff",
+        pairing=args.pairing,
         **common,
     )
 

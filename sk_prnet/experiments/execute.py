@@ -15,6 +15,8 @@ def _build(spec):
         net_params["max_epochs"] = spec["max_epochs"]
     if spec["alpha"] and spec.get("epsilon") is not None:
         net_params["epsilon"] = spec["epsilon"]
+    if spec["alpha"] and spec.get("pairing", "split") != "split":
+        net_params["pairing"] = spec["pairing"]
     if spec["kind"] == "images":  # paper Section IV-A: VGG, FC 256 heads, SGD wd 1e-4
         from ..estimators import PRNetRegressor
 

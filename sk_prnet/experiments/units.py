@@ -98,13 +98,17 @@ def unit_seed(seed, subject=None, session=None, repeat=None, fold=None):
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
-def model_label(alpha, epsilon=None):
-    """Row label of a setting: ``"baseline (alpha=0)"``, ``"PRNet (alpha=1, eps=0.25)"``."""
+def model_label(alpha, epsilon=None, pairing="split"):
+    """Row label of a setting: ``"baseline (alpha=0)"``, ``"PRNet (alpha=1, eps=0.25)"``.
+
+    A pairing other than the paper's ``"split"`` is part of the label.
+    """
     if not alpha:
         return "baseline (alpha=0)"
+    extra = "" if pairing == "split" else f", pairing={pairing}"
     if epsilon is None:
-        return f"PRNet (alpha={alpha:g})"
-    return f"PRNet (alpha={alpha:g}, eps={epsilon:g})"
+        return f"PRNet (alpha={alpha:g}{extra})"
+    return f"PRNet (alpha={alpha:g}, eps={epsilon:g}{extra})"
 
 
 def sweep_settings(alphas, epsilons, *, ref_alpha=1.0, ref_epsilon=None, grid=False):
@@ -154,12 +158,22 @@ def _unit(
         "session": session,
         "repeat": repeat,
         "fold": fold,
-        "model": model_label(alpha, epsilon),
+        "model": model_label(alpha, epsilon, params.get("pairing", "split")),
         "alpha": alpha,
         "epsilon": epsilon,
         "params": dict(params),
         "seed": seed,
     }
+
+
+def _with_pairing(params, pairing):
+    """Unit parameters with ``pairing`` recorded when it is not the paper's ``"split"``
+    (so that stores written before the option existed keep their unit keys)."""
+    from ..modules import PAIRINGS
+
+    if pairing not in PAIRINGS:
+        raise ExperimentError(f"pairing must be one of {PAIRINGS}, got {pairing!r}.")
+    return params if pairing == "split" else {**params, "pairing": pairing}
 
 
 def _wrap_data_errors(call, *args, **kwargs):
@@ -187,6 +201,8 @@ class DeapExperiment:
         ``None`` keeps the recipe's value (paper: 20).
     name : str, default="deap"
         Experiment name in the store (e.g. ``"sweep"`` for a sweep on DEAP).
+    pairing : {"split", "all"}, default="split"
+        Pairing of the PRNet models (see :class:`sk_prnet.PRNetClassifier`).
     """
 
     dataset = "deap"
@@ -201,8 +217,10 @@ class DeapExperiment:
         recipe="paper",
         max_epochs=None,
         name="deap",
+        pairing="split",
     ):
         self.data_dir = data_dir
+        self.pairing = pairing
         self.subjects = subjects
         self.settings = list(settings)
         self.seed = int(seed)
@@ -212,7 +230,7 @@ class DeapExperiment:
         self._cache = {}
 
     def _params(self):
-        return {"recipe": self.recipe, "max_epochs": self.max_epochs}
+        return _with_pairing({"recipe": self.recipe, "max_epochs": self.max_epochs}, self.pairing)
 
     def plan(self):
         """Check the data and options; return the planned units."""
@@ -268,6 +286,7 @@ class DeapExperiment:
             alpha=unit["alpha"],
             epsilon=unit["epsilon"],
             max_epochs=self.max_epochs,
+            pairing=self.pairing,
             skip_features=d["pre"],
             targets=d["targets"],
             random_state=unit_seed(self.seed, unit["subject"], fold=unit["fold"]),
@@ -418,6 +437,8 @@ class RegressionExperiment:
         ``None``: 50.
     lr : float, default=0.01
     name : str, default="sweep"
+    pairing : {"split", "all"}, default="split"
+        Pairing of the PRNet models (see :class:`sk_prnet.PRNetRegressor`).
     """
 
     kind = "regression"
@@ -433,6 +454,7 @@ class RegressionExperiment:
         max_epochs=None,
         lr=0.01,
         name="sweep",
+        pairing="split",
     ):
         if dataset != "diabetes":
             raise ExperimentError(f"Unknown regression dataset {dataset!r}; use 'diabetes'.")
@@ -445,6 +467,7 @@ class RegressionExperiment:
         self.max_epochs = max_epochs
         self.lr = float(lr)
         self.name = name
+        self.pairing = pairing
         self._data = None
 
     def plan(self):
@@ -460,6 +483,7 @@ class RegressionExperiment:
             "n_splits": self.n_splits,
             "n_repeats": self.n_repeats,
         }
+        base = _with_pairing(base, self.pairing)
         units = []
         for cutoff in self.cutoffs if self.cutoffs is not None else [False]:
             params = dict(base) if cutoff is False else dict(base, cutoff=cutoff)
@@ -498,6 +522,7 @@ class RegressionExperiment:
             epsilon=unit["epsilon"],
             lr=self.lr,
             max_epochs=50 if self.max_epochs is None else self.max_epochs,
+            pairing=self.pairing,
             targets=["progression"],
             random_state=unit_seed(self.seed, repeat=unit["repeat"], fold=unit["fold"]),
         )

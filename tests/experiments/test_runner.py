@@ -213,3 +213,20 @@ def test_grid_sweep_report_tests_every_setting_against_the_baseline(tmp_path):
     assert "corrected resampled t-test on ccc" in text
     assert "alpha,0.0,0.5" in render_report(path, fmt="csv").splitlines()
     assert "\\begin{tabular}" in render_report(path, fmt="latex")
+
+
+def test_pairing_option_reaches_the_models_and_the_labels(tmp_path):
+    from sk_prnet.experiments import ExperimentError
+    from sk_prnet.experiments.execute import _build
+
+    exp = _tiny(settings=sweep_settings([0, 1], [0.0]), n_repeats=1, pairing="all")
+    units = exp.plan()
+    assert [u["model"] for u in units[-2:]] == ["PRNet (alpha=1, eps=0, pairing=all)"] * 2
+    assert units[0]["params"]["pairing"] == "all"
+    spec = exp.task(units[-1])[0]
+    _, net = _build(spec)
+    assert net.pairing == "all"
+    # the paper's split pairing keeps the unit parameters (and keys) of older stores
+    assert "pairing" not in _tiny().plan()[0]["params"]
+    with pytest.raises(ExperimentError, match="pairing must be one of"):
+        _tiny(pairing="every").plan()
