@@ -124,7 +124,8 @@ def write_figures(df, directory):
             )
             continue
         if experiment == "sweep":
-            alpha_table, eps_table = experiment_tables(part)
+            # the two curve tables (a grid sweep adds a third, the grid, which has no curves)
+            alpha_table, eps_table = [t for t in experiment_tables(part) if "summary" in t][:2]
             by_model = part.drop_duplicates("model").set_index("model")
             written.append(
                 _curves(

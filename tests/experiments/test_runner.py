@@ -213,6 +213,8 @@ def test_grid_sweep_report_tests_every_setting_against_the_baseline(tmp_path):
     assert "corrected resampled t-test on ccc" in text
     assert "alpha,0.0,0.5" in render_report(path, fmt="csv").splitlines()
     assert "\\begin{tabular}" in render_report(path, fmt="latex")
+    render_report(path, figures=tmp_path / "figs")  # the grid table has no curves of its own
+    assert (tmp_path / "figs" / "sweep_diabetes_alpha.png").exists()
 
 
 def test_pairing_option_reaches_the_models_and_the_labels(tmp_path):
