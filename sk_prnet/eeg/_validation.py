@@ -18,6 +18,7 @@ __all__ = [
     "check_pairs",
     "compute_dtype",
     "format_names",
+    "raise_zero_power",
 ]
 
 
@@ -220,3 +221,38 @@ def check_pairs(pairs, ch_names, owner):
     if dupes:
         raise ValueError(f"{owner}: pairs contains duplicates: {format_names(dupes)}.")
     return index, labels
+
+
+def raise_zero_power(owner, zero, flat, names, bands, what):
+    """Raise the flat-channel / zero-power error of a log band quantity.
+
+    ``zero`` (n_epochs, n_picks, n_bands) marks zero values, ``flat`` (n_epochs, n_picks)
+    constant channels; the message names both and says how to fix them.
+    """
+    units = "units of X squared per Hz" if what == "band power" else "units of X squared"
+    bad = zero.any(axis=2)  # (n_epochs, n_picks)
+    n_epochs = zero.shape[0]
+    parts = []
+    flat_bad = bad & flat
+    if flat_bad.any():
+        chans = np.flatnonzero(flat_bad.any(axis=0))
+        epochs = np.flatnonzero(flat_bad.any(axis=1))
+        parts.append(
+            f"channel(s) {format_names([names[c] for c in chans])} are flat (constant) in "
+            f"{len(epochs)} of {n_epochs} epoch(s) (first: epoch {epochs[0]})"
+        )
+    other = bad & ~flat
+    if other.any():
+        chans = np.flatnonzero(other.any(axis=0))
+        epochs = np.flatnonzero(other.any(axis=1))
+        zero_bands = np.flatnonzero((zero & ~flat[..., None]).any(axis=(0, 1)))
+        parts.append(
+            f"channel(s) {format_names([names[c] for c in chans])} have zero power in band(s) "
+            f"{format_names([bands[b] for b in zero_bands])} in {len(epochs)} epoch(s) "
+            f"(first: epoch {epochs[0]})"
+        )
+    raise ValueError(
+        f"{owner}: {'; '.join(parts)}, so their {what} is 0 and its logarithm would be -inf. "
+        "Drop or interpolate these channels/epochs, or pass a positive floor (e.g. "
+        f"floor=1e-12, in {units}) to clamp the {what} before the log."
+    )

@@ -24,7 +24,7 @@ from ._validation import (
     check_nperseg,
     check_pairs,
     check_sfreq,
-    format_names,
+    raise_zero_power,
 )
 from .montage import DEAP_EEG_CHANNELS, DEAP_SYMMETRIC_PAIRS
 from .spectrum import (
@@ -234,7 +234,7 @@ class _SpectralBase(TransformerMixin, BaseEstimator):
             return np.maximum(values, values.dtype.type(self.floor_))
         zero = ~(values > 0)  # (n_epochs, n_picks, n_bands)
         if zero.any():
-            _raise_zero_power(self._owner(), zero, flat, names, list(self.bands_), what)
+            raise_zero_power(self._owner(), zero, flat, names, list(self.bands_), what)
         return values
 
     def get_feature_names_out(self, input_features=None):
@@ -265,36 +265,6 @@ class _SpectralBase(TransformerMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-def _raise_zero_power(owner, zero, flat, names, bands, what):
-    units = "units of X squared per Hz" if what == "band power" else "units of X squared"
-    bad = zero.any(axis=2)  # (n_epochs, n_picks)
-    n_epochs = zero.shape[0]
-    parts = []
-    flat_bad = bad & flat
-    if flat_bad.any():
-        chans = np.flatnonzero(flat_bad.any(axis=0))
-        epochs = np.flatnonzero(flat_bad.any(axis=1))
-        parts.append(
-            f"channel(s) {format_names([names[c] for c in chans])} are flat (constant) in "
-            f"{len(epochs)} of {n_epochs} epoch(s) (first: epoch {epochs[0]})"
-        )
-    other = bad & ~flat
-    if other.any():
-        chans = np.flatnonzero(other.any(axis=0))
-        epochs = np.flatnonzero(other.any(axis=1))
-        zero_bands = np.flatnonzero((zero & ~flat[..., None]).any(axis=(0, 1)))
-        parts.append(
-            f"channel(s) {format_names([names[c] for c in chans])} have zero power in band(s) "
-            f"{format_names([bands[b] for b in zero_bands])} in {len(epochs)} epoch(s) "
-            f"(first: epoch {epochs[0]})"
-        )
-    raise ValueError(
-        f"{owner}: {'; '.join(parts)}, so their {what} is 0 and its logarithm would be -inf. "
-        "Drop or interpolate these channels/epochs, or pass a positive floor (e.g. "
-        f"floor=1e-12, in {units}) to clamp the {what} before the log."
-    )
 
 
 _PARAMS_DOC = """

@@ -96,12 +96,15 @@ class PairHead(nn.Module):
         b1, b2 = self.sides.bias.chunk(2)
         return torch.cat([w1, w2], dim=1), b1 + b2
 
-    def project(self, embedding):
+    def project(self, embedding, projection=None):
         """Per-sample halves of the first layer: ``(W1 e + b1, W2 e + b2)``, each ``(N, m)``.
 
-        ``m = n_targets * width``.
+        ``m = n_targets * width``. ``projection``: ``self.sides(embedding)`` when it was
+        already computed (e.g. jointly with the task head), so only the split is left.
         """
-        return self.sides(embedding).chunk(2, dim=1)
+        if projection is None:
+            projection = self.sides(embedding)
+        return projection.chunk(2, dim=1)
 
     def _finish(self, pre):
         """Optional second layer; ``pre`` is ``(..., n_targets * width)``."""

@@ -100,10 +100,7 @@ def pair_logits(pair_head, embedding, pairing="split", projection=None):
     -------
     logits : Tensor of shape (N_a, N_b, n_targets, 3)
     """
-    if projection is None:
-        a, b = pair_head.project(embedding)
-    else:
-        a, b = projection.chunk(2, dim=1)
+    a, b = pair_head.project(embedding, projection)
     a, _ = _sides(a, pairing)
     _, b = _sides(b, pairing)
     return pair_head.pair_logits(a, b)
