@@ -8,20 +8,19 @@ kernel, with the same update rule.
 One caveat of torch's fused SGD: it creates the momentum buffers of a parameter group only
 when *no* parameter of the group has one yet. A parameter that receives its first gradient
 after the others (the ranking head after a first batch without a counted pair, or after a
-warm start from ``alpha=0``) would then meet a missing buffer and fail. The ranking head is
-therefore kept in a parameter group of its own; the backbone and task head get gradients at
-every step. User modules may leave parameters unused in some steps, so fused SGD is used with
-the built-in backbones only.
+warm start from ``alpha=0``) would then meet a missing buffer and fail. Such a parameter gets
+a zero buffer just before its first update (:func:`prime_momentum_buffers`): with SGD's
+default ``dampening=0`` the update ``buf = momentum * 0 + grad`` is exactly torch's first
+step ``buf = grad``. All parameters stay in one group, so a step is one kernel call (a second
+group cost ~60 us a step, a tenth of the paper's EEG step). User modules may leave parameters
+unused in some steps, so fused SGD is used with the built-in backbones only.
 """
 
 import inspect
 
 import torch
 
-__all__ = ["optimizer_arguments"]
-
-# Parameters whose first gradient can come later than the others' (see the module docstring).
-_LATE_PREFIXES = ("pair_head.",)
+__all__ = ["optimizer_arguments", "prime_momentum_buffers"]
 
 _FUSED_SUPPORT = {}
 
@@ -37,21 +36,6 @@ def _fused_sgd_supported(device):
         except (RuntimeError, TypeError, ValueError):
             _FUSED_SUPPORT[kind] = False
     return _FUSED_SUPPORT[kind]
-
-
-def _split_late_parameters(groups, named_parameters):
-    """Each parameter group split into (parameters always trained, late-starting ones)."""
-    late = {id(p) for name, p in named_parameters if name.startswith(_LATE_PREFIXES)}
-    out = []
-    for group in groups:
-        params = list(group["params"])
-        for subset in (
-            [p for p in params if id(p) not in late],
-            [p for p in params if id(p) in late],
-        ):
-            if subset:
-                out.append({**group, "params": subset})
-    return out
 
 
 def optimizer_arguments(net, args, kwargs, named_parameters):
@@ -81,6 +65,8 @@ def optimizer_arguments(net, args, kwargs, named_parameters):
         net.optimizer is torch.optim.SGD
         and "fused" not in kwargs
         and "foreach" not in kwargs
+        # priming a late buffer with zeros reproduces torch's first step only without dampening
+        and not kwargs.get("dampening", 0)
         and isinstance(net.module, str)
         and net.device_.type in ("cpu", "cuda")
         and all(p.is_floating_point() for _, p in named_parameters)
@@ -88,5 +74,44 @@ def optimizer_arguments(net, args, kwargs, named_parameters):
     )
     if use_fused:
         kwargs["fused"] = True
-        args = (_split_late_parameters(args[0], named_parameters), *args[1:])
     return args, kwargs
+
+
+def _fused_momentum_groups(optimizer):
+    return [
+        g for g in optimizer.param_groups
+        if g.get("fused") and g.get("momentum", 0) and not g.get("dampening", 0)
+    ]  # fmt: skip
+
+
+def prime_momentum_buffers(optimizer):
+    """Give zero momentum buffers to fused-SGD parameters whose first gradient came late.
+
+    Call after ``backward`` and before ``optimizer.step()``. Only a group where some
+    parameters already have buffers needs it (torch makes a fresh group's buffers itself).
+
+    Parameters
+    ----------
+    optimizer : torch.optim.Optimizer
+
+    Returns
+    -------
+    pending : bool
+        Whether some parameter of a fused momentum group still has no buffer (so later steps
+        still need this call); ``False`` once every one has.
+    """
+    pending = False
+    for group in _fused_momentum_groups(optimizer):
+        params = group["params"]
+        states = [optimizer.state.get(p, {}) for p in params]
+        has = ["momentum_buffer" in s for s in states]
+        if all(has):
+            continue
+        if not any(has):  # a fresh group: torch creates every buffer on this step
+            pending = True
+            continue
+        for p, has_buffer in zip(params, has):
+            if not has_buffer and p.grad is not None:
+                optimizer.state[p]["momentum_buffer"] = torch.zeros_like(p)
+            pending = pending or (not has_buffer and p.grad is None)
+    return pending

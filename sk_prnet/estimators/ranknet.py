@@ -10,6 +10,7 @@ from ..metrics import ConstantInputWarning, pearson_r
 from ..modules import build_ranknet, ranknet_pairs
 from ._base import NO_ALPHA, PRNetBase
 from ._checks import _Unavailable
+from .regressor import PRNetRegressor
 
 __all__ = ["RankNetRegressor"]
 
@@ -118,15 +119,8 @@ checkpoint_every, **kwargs
     def _ranking_weight(self):
         return 1.0  # the pairwise loss is the whole loss
 
-    def _encode_targets(self, y, reset=True):
-        if reset:
-            self._y_ndim_ = np.ndim(y)
-        y2 = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
-        if not reset and y2.shape[1] != self.n_targets_:
-            raise ValueError(
-                f"y has {y2.shape[1]} outputs but the estimator was fitted on {self.n_targets_}."
-            )
-        return torch.as_tensor(y2, dtype=torch.float32), y2, float(self.epsilon)
+    # real-valued targets, ranked with epsilon: the same encoding as PRNetRegressor's
+    _encode_targets = PRNetRegressor._encode_targets
 
     def _n_task_outputs(self):
         return self.n_targets_

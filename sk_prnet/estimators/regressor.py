@@ -108,7 +108,8 @@ checkpoint_every, **kwargs
             raise ValueError(
                 f"y has {y2.shape[1]} outputs but the estimator was fitted on {self.n_targets_}."
             )
-        return torch.as_tensor(y2, dtype=torch.float32), y2, float(self.epsilon)
+        # astype copies: a read-only y (e.g. a memmap) never reaches torch.as_tensor
+        return torch.from_numpy(y2.astype(np.float32)), y2, float(self.epsilon)
 
     def _n_task_outputs(self):
         return self.n_targets_

@@ -106,6 +106,32 @@ def pair_logits(pair_head, embedding, pairing="split", projection=None):
     return pair_head.pair_logits(a, b)
 
 
+def _class_first_logits(projection, pairing, n_targets):
+    """Relation logits of a single-layer pair head, laid out ``(n_targets, 3, N_a, N_b)``.
+
+    Same numbers as :func:`pair_logits` (transposed), built from two strided views of the
+    projection and one add. For the paper's EEG model a step is mostly per-op overhead, and
+    this layout avoids most of it: the row/column slicing of the projection (each slice a
+    node with its own backward allocation) becomes one ``as_strided`` view per side, and
+    with the classes off the last axis ``log_softmax`` takes torch's fast path (~15 us
+    instead of ~75 us forward and backward at 400 pairs).
+    """
+    n = projection.shape[0]
+    m = 3 * n_targets  # side a's columns, then side b's
+    rows_a = rows_b = n
+    first_b = 0
+    if pairing == "split":
+        rows_a = rows_b = first_b = n // 2
+    elif pairing != "all":
+        raise ValueError(f"pairing must be one of {PAIRINGS}, got {pairing!r}.")
+    row, col = projection.stride()
+    start = projection.storage_offset()
+    shape = (n_targets, 3, rows_a, rows_b)
+    side_a = projection.as_strided(shape, (3 * col, col, row, 0), start)
+    side_b = projection.as_strided(shape, (3 * col, col, 0, row), start + first_b * row + m * col)
+    return side_a + side_b
+
+
 def ranking_loss(pair_head, embedding, codes, pairing="split", projection=None):
     """Mean cross-entropy of the relation logits over the counted pairs and targets.
 
@@ -126,5 +152,10 @@ def ranking_loss(pair_head, embedding, codes, pairing="split", projection=None):
     -------
     loss : Tensor (scalar)
     """
+    if pair_head.hidden is None:  # the paper's EEG head: the fast class-first layout
+        if projection is None:
+            projection = pair_head.sides(embedding)
+        logits = _class_first_logits(projection, pairing, pair_head.n_targets)
+        return F.cross_entropy(logits, codes.movedim(-1, 0), ignore_index=IGNORE)
     logits = pair_logits(pair_head, embedding, pairing, projection)
     return F.cross_entropy(logits.reshape(-1, 3), codes.reshape(-1), ignore_index=IGNORE)

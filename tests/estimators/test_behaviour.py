@@ -35,6 +35,28 @@ def test_multi_output_classifier(eeg_like, fast):
     assert (clf.predict(X) == y).mean() > 0.8
 
 
+@pytest.mark.parametrize(
+    "classes, criterion_kw",
+    [
+        ((2, 2, 2), {}),  # equal class counts: one joint cross-entropy
+        ((2, 2), {"criterion__label_smoothing": 0.1}),
+        ((3, 2), {}),  # unequal counts: one cross-entropy per output
+        ((2, 2), {"criterion__weight": torch.tensor([1.0, 3.0])}),  # weighted: per output
+    ],
+)
+def test_multi_output_task_loss_is_the_sum_of_per_output_losses(fast, classes, criterion_kw):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(24, 5)).astype(np.float32)
+    y = np.column_stack([np.arange(24) % k for k in classes])
+    clf = PRNetClassifier(alpha=0, **criterion_kw, **{**fast, "max_epochs": 1}).fit(X, y)
+    logits = torch.randn(24, sum(classes) + 3, dtype=torch.float32)[:, 3:]  # a strided view
+    y_task = torch.as_tensor(y)
+    loss = clf.get_task_loss(logits, y_task)
+    parts = logits.split(list(classes), dim=1)
+    ref = sum(clf.criterion_(part, y_task[:, t]) for t, part in enumerate(parts))
+    torch.testing.assert_close(loss, ref)
+
+
 def test_multi_output_regressor_and_1d_shapes(eeg_like, fast):
     X, _, ratings, _ = eeg_like
     reg = PRNetRegressor(**fast).fit(X, ratings[:, 0])
@@ -177,33 +199,58 @@ def test_vgg_module_on_small_images(pairing):
     assert reg.compare(X[:2], X[2:4]).shape == (2, 2, 3)
 
 
-def test_default_sgd_is_fused_with_the_ranking_head_in_its_own_group(eeg_like, fast):
+def test_default_sgd_is_fused_in_one_group(eeg_like, fast):
     X, y, ratings, _ = eeg_like
     net = PRNetClassifier(**{**fast, "max_epochs": 1}).fit(
         X, y[:, 0], ranking_target=ratings[:, 0]
     )
-    groups = net.optimizer_.param_groups
-    assert all(g["fused"] for g in groups)
-    pair = {id(p) for p in net.module_.pair_head.parameters()}
-    assert [sum(id(p) in pair for p in g["params"]) for g in groups] == [0, 2]
-    assert all(g["momentum"] == 0.9 and g["weight_decay"] == 5e-4 for g in groups)
-    # the user's choice wins, and custom modules keep torch's default implementation
+    (group,) = net.optimizer_.param_groups
+    assert group["fused"] and group["momentum"] == 0.9 and group["weight_decay"] == 5e-4
+    assert len(group["params"]) == len(list(net.module_.parameters()))
+    # the user's choice wins, and dampening (which late buffers cannot reproduce) opts out
     plain = PRNetClassifier(optimizer__fused=False, **{**fast, "max_epochs": 1}).fit(X, y[:, 0])
     assert not plain.optimizer_.param_groups[0]["fused"]
-    assert len(plain.optimizer_.param_groups) == 1
+    damped = PRNetClassifier(optimizer__dampening=0.1, **{**fast, "max_epochs": 1})
+    assert not damped.fit(X, y[:, 0]).optimizer_.param_groups[0]["fused"]
 
 
 def test_ranking_head_can_join_training_late_with_fused_sgd(eeg_like, fast):
     """Fused SGD makes momentum buffers per group only when none exists yet: the ranking
-    head's first gradient after a warm start from alpha=0 must not break the step."""
+    head's first gradient after a warm start from alpha=0 must not break the step, and its
+    zero buffer must give torch's first momentum step (buffer = gradient)."""
     X, y, ratings, _ = eeg_like
-    net = PRNetClassifier(alpha=0, warm_start=True, **{**fast, "max_epochs": 2})
-    net.fit(X, y[:, 0], ranking_target=ratings[:, 0])
-    before = net.module_.pair_head.sides.weight.detach().clone()
-    net.set_params(alpha=1.0)
-    net.fit(X, y[:, 0], ranking_target=ratings[:, 0])
-    assert not torch.equal(before, net.module_.pair_head.sides.weight)
-    assert np.isfinite(net.history[-1, "train_loss"])
+    runs = {}
+    for fused in (True, False):
+        net = PRNetClassifier(
+            alpha=0, warm_start=True, optimizer__fused=fused, **{**fast, "max_epochs": 2}
+        )
+        net.fit(X, y[:, 0], ranking_target=ratings[:, 0])
+        before = net.module_.pair_head.sides.weight.detach().clone()
+        net.set_params(alpha=1.0)
+        net.fit(X, y[:, 0], ranking_target=ratings[:, 0])
+        assert not torch.equal(before, net.module_.pair_head.sides.weight)
+        assert np.isfinite(net.history[-1, "train_loss"])
+        runs[fused] = net
+    for a, b in zip(runs[True].module_.parameters(), runs[False].module_.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_prime_momentum_buffers_fills_only_late_parameters():
+    from sk_prnet.estimators._optim import prime_momentum_buffers
+
+    early, late = torch.nn.Parameter(torch.ones(3)), torch.nn.Parameter(torch.ones(2))
+    opt = torch.optim.SGD([early, late], lr=0.1, momentum=0.9, fused=True)
+    early.grad = torch.ones(3)
+    assert prime_momentum_buffers(opt)  # fresh group: torch makes the buffers itself
+    opt.step()
+    assert prime_momentum_buffers(opt) and late not in opt.state  # no gradient yet
+    late.grad = torch.full((2,), 2.0)
+    with pytest.raises((TypeError, RuntimeError)):  # what the priming prevents
+        opt.step()
+    assert not prime_momentum_buffers(opt)
+    opt.step()
+    torch.testing.assert_close(late.detach(), torch.full((2,), 0.8))  # 1 - 0.1 * 2
+    torch.testing.assert_close(opt.state[late]["momentum_buffer"], torch.full((2,), 2.0))
 
 
 def test_fused_sgd_follows_the_same_update_rule(eeg_like, fast):

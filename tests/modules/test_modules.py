@@ -176,3 +176,31 @@ def test_forward_with_projection_matches_separate_heads(task_hidden, pairing):
     torch.testing.assert_close(new, ref)
     for g_new, g_ref in zip(torch.autograd.grad(new, params), torch.autograd.grad(ref, params)):
         torch.testing.assert_close(g_new, g_ref)
+
+
+@pytest.mark.parametrize("pairing", ["split", "all"])
+@pytest.mark.parametrize("n", [9, 10])
+@pytest.mark.parametrize("n_targets", [1, 3])
+@pytest.mark.parametrize("joint", [False, True])
+def test_class_first_ranking_loss_equals_pair_logits_cross_entropy(pairing, n, n_targets, joint):
+    """The single-layer head's strided, class-first loss against the plain construction:
+    pair_logits (N_a, N_b, T, 3) and one cross-entropy over the counted (pair, target)s;
+    with an odd batch, groups (ignored pairs) and the projection as a column slice of a
+    joint output (non-zero storage offset, row stride wider than the slice)."""
+    torch.manual_seed(n + n_targets)
+    head = PairHead(6, n_targets).double()
+    emb = torch.randn(n, 6, dtype=torch.float64, requires_grad=True)
+    rank = torch.randn(n, n_targets, dtype=torch.float64)
+    groups = torch.tensor([i % 3 for i in range(n)])
+    codes = pair_codes(rank, 0.3, pairing, groups)
+    projection = None
+    if joint:  # as forward_with_projection returns it
+        extra = torch.randn(n, 4, dtype=torch.float64, requires_grad=True)
+        projection = torch.cat([extra, head.sides(emb)], dim=1)[:, 4:]
+    loss = ranking_loss(head, emb, codes, pairing, projection)
+    ref_logits = pair_logits(head, emb, pairing)
+    ref = F.cross_entropy(ref_logits.reshape(-1, 3), codes.reshape(-1), ignore_index=IGNORE)
+    torch.testing.assert_close(loss, ref, rtol=1e-12, atol=1e-12)
+    params = [emb, *head.parameters()]
+    for g, g_ref in zip(torch.autograd.grad(loss, params), torch.autograd.grad(ref, params)):
+        torch.testing.assert_close(g, g_ref, rtol=1e-12, atol=1e-12)
