@@ -286,7 +286,7 @@ default=None
         # set directly: skorch refuses nn.Module attributes outside initialize_*, and the
         # augmentation holds no trainable state for it to manage
         vars(self)["augment_"] = make_augment(self.augment)
-        data = TrainingBatches(X, task, torch.as_tensor(rank, dtype=torch.float64), groups, device)
+        data = TrainingBatches(X, task, torch.tensor(rank, dtype=torch.float64), groups, device)
         with self._seeded_rng(device):
             if not warm:
                 self.initialize()
@@ -515,8 +515,10 @@ default=None
         weight = self._rank_weight
         if weight > 0 and codes is not None:
             # the mean over pairs and targets times n_targets is the sum over targets
-            rank = (weight * codes.shape[-1]) * self.get_rank_loss(y_pred, codes)
-            loss = rank if loss is None else loss + rank
+            scale = weight * codes.shape[-1]
+            rank = self.get_rank_loss(y_pred, codes)
+            # add's alpha scales in the same op (one autograd node fewer than mul + add)
+            loss = scale * rank if loss is None else torch.add(loss, rank, alpha=scale)
         elif loss is None:  # no task loss and no counted pair in this batch
             loss = y_pred[0].sum() * 0.0
         return loss

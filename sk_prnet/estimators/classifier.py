@@ -5,6 +5,7 @@ import torch
 from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 
+from ..modules._strided import storage_view
 from ..ordinal import class_ranks
 from ._base import PRNetBase
 
@@ -267,8 +268,8 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
             # instead of 2 per output
             n, k = task_out.shape[0], n_classes[0]
             row, col = task_out.stride()
-            logits = task_out.as_strided(
-                (n, k, len(n_classes)), (row, col, k * col), task_out.storage_offset()
+            logits = storage_view(
+                task_out, (n, k, len(n_classes)), (row, col, k * col), task_out.storage_offset()
             )
             return len(n_classes) * self.criterion_(logits, y_task)
         parts = task_out.split(self._n_classes, dim=1)

@@ -11,6 +11,8 @@ Labels and logits are produced in the same ``(N_a, N_b)`` pair layout:
 import torch
 import torch.nn.functional as F
 
+from ._strided import storage_view
+
 __all__ = ["PAIRINGS", "IGNORE", "relation_codes", "pair_codes", "pair_logits", "ranking_loss"]
 
 #: The pairing schemes: ``"split"`` (the paper's batch halves) and ``"all"``.
@@ -127,8 +129,10 @@ def _class_first_logits(projection, pairing, n_targets):
     row, col = projection.stride()
     start = projection.storage_offset()
     shape = (n_targets, 3, rows_a, rows_b)
-    side_a = projection.as_strided(shape, (3 * col, col, row, 0), start)
-    side_b = projection.as_strided(shape, (3 * col, col, 0, row), start + first_b * row + m * col)
+    side_a = storage_view(projection, shape, (3 * col, col, row, 0), start)
+    side_b = storage_view(
+        projection, shape, (3 * col, col, 0, row), start + first_b * row + m * col
+    )
     return side_a + side_b
 
 
