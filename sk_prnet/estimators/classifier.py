@@ -48,8 +48,8 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         Task loss, applied per output (``criterion__*`` passes arguments).
     optimizer : type of torch optimizer, default=torch.optim.SGD
         The default SGD runs torch's fused kernel on the built-in backbones (same update,
-        fewer ops; the ranking head gets a parameter group of its own); set
-        ``optimizer__fused=False`` for torch's default implementation.
+        fewer ops; not with ``optimizer__dampening``); set ``optimizer__fused=False`` for
+        torch's default implementation.
     lr : float, default=1e-3
     momentum : float, default=0.9
         Passed to the optimizer when it accepts it (and no ``optimizer__momentum`` is set).
