@@ -3,12 +3,12 @@
 The losses read their logits as ``as_strided`` views of a module output (one view node
 instead of several slices and reshapes). When that output is a column block of a larger
 tensor (the task logits and the ranking projection come from one matmul,
-:meth:`sk_prnet.modules.PRNetModule.forward_with_projection`), the block is not dense, and
-autograd's ``as_strided`` backward then takes a slow general path. ``as_strided`` addresses
-the *storage*, so the same view taken on the block's dense base tensor is the same elements
-with a fast backward, and the slicing node drops out of the backward pass (the profiler
-shows the split's backward gone; on the paper's EEG model the gain is some tens of us of a
-~1 ms step, within this machine's timing noise).
+:meth:`sk_prnet.modules.PRNetModule.forward_with_projection`), a view of the block would
+send its gradient back through the slicing (a split node, whose backward concatenates).
+``as_strided`` addresses the *storage*, so the same view taken on the block's base tensor
+is the same elements, and the slicing drops out of the backward pass (the profiler shows
+the split's backward gone; on the paper's EEG model the gain is some tens of us of a ~1 ms
+step, within this machine's timing noise).
 """
 
 __all__ = ["storage_view"]
