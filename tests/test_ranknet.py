@@ -49,7 +49,7 @@ def test_multi_output_and_weighted_score(data):
 
 def test_trained_loss_is_ranknet_bce(data):
     X, y = data
-    net = RankNetRegressor(max_epochs=0, device="cpu", random_state=0).fit(X, y[:, 0])
+    net = RankNetRegressor(max_epochs=1, device="cpu", random_state=0).fit(X, y[:, 0])
     scores = net.module_(torch.as_tensor(X[:8]))[0]
     codes = pair_codes(torch.as_tensor(y[:8, :1]), 0.15, "split")
     net._rank_weight = 1.0

@@ -11,6 +11,7 @@ It keeps skorch's machinery (callbacks, history, ``initialize_*``, ``set_params`
 * ``device="auto"`` is resolved at fit into ``device_`` without rewriting the parameter.
 """
 
+import warnings
 from contextlib import contextmanager
 from types import MappingProxyType
 
@@ -21,18 +22,28 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer
 from skorch.dataset import Dataset
+from skorch.exceptions import DeviceWarning
 from skorch.utils import TeeGenerator
 from torch.utils.data import DataLoader
 
+from ..exceptions import TrainingDivergedError, TrainingInterruptedWarning
 from ..modules import PAIRINGS, build_prnet, pair_codes, ranking_loss
 from ..modules.augment import make_augment
 from ..ordinal import check_epsilon
 from ._batches import TrainingBatches, as_device_tensor
 from ._callbacks import QuietPrintLog
 from ._checkpoint import StepCheckpointer
-from ._checks import _check_real, _overrides, resolve_device
+from ._checks import (
+    _check_real,
+    _overrides,
+    forked_devices,
+    loadable_device,
+    resolve_device,
+    seed_forked,
+)
 from ._inference import PairwiseInferenceMixin
 from ._optim import optimizer_arguments, prime_momentum_buffers
+from ._outcome import check_finite_loss, early_stopped, interrupt_message
 from ._validation import InputValidationMixin
 
 __all__ = ["PRNetBase", "NO_ALPHA"]
@@ -158,7 +169,8 @@ class PRNetBase(InputValidationMixin, PairwiseInferenceMixin, NeuralNet):
             raise ValueError(f"pairing must be one of {PAIRINGS}, got {self.pairing!r}.")
         _check_real("lr", self.lr, 0, strict=True)
         _check_real("batch_size", self.batch_size, 1, integer=True)
-        _check_real("max_epochs", self.max_epochs, 0, integer=True)
+        # 0 epochs would "fit" nothing and predict from the random initial network
+        _check_real("max_epochs", self.max_epochs, 1, integer=True)
         if self.max_steps is not None:
             _check_real("max_steps", self.max_steps, 1, integer=True)
         _check_real("checkpoint_every", self.checkpoint_every, 1, integer=True)
@@ -190,12 +202,20 @@ default=None
         Returns
         -------
         self : object
-            The fitted estimator.
+            The fitted estimator. ``interrupted_`` tells whether training ran to its end:
+            on Ctrl-C (KeyboardInterrupt) ``fit`` stops, keeps the partly trained network,
+            sets ``interrupted_ = True`` and warns with
+            :class:`~sk_prnet.exceptions.TrainingInterruptedWarning`. An early stop by
+            skorch's ``EarlyStopping`` is a complete fit (``interrupted_ = False``).
 
         Raises
         ------
         ValueError
             For invalid hyperparameters, NaN/inf or mis-shaped inputs, or too few classes.
+        TrainingDivergedError
+            When the training loss of an epoch is NaN or infinite (a ``ValueError``).
+        CheckpointError
+            When ``checkpoint_dir`` holds a file that is not a usable checkpoint of this run.
         """
         device = self._check_hyperparameters()
         warm = bool(self.warm_start and self.initialized_ and hasattr(self, "n_features_in_"))
@@ -236,11 +256,16 @@ default=None
 
     @contextmanager
     def _seeded_rng(self, device):
-        """Seed torch inside a forked RNG state so fits are reproducible, global state kept."""
+        """Seed torch inside a forked RNG state so fits are reproducible, global state kept.
+
+        Only the generators that are forked are seeded: the CPU's and, on CUDA, the fit's
+        device (``"cuda"`` meaning the current one), so no device's global state changes.
+        """
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        devices = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
+        devices = forked_devices(device)
+        kind = "cuda" if devices else None
+        with torch.random.fork_rng(devices=devices, device_type=kind):
+            seed_forked(seed, devices)
             yield
 
     def initialize(self):
@@ -306,6 +331,7 @@ default=None
         self._ckpt = StepCheckpointer.for_estimator(self, X)
         resume = self._ckpt.load(self) if self._ckpt is not None else None
         self.notify("on_train_begin", X=X, y=y)
+        self.interrupted_ = False
         try:
             # max_steps (the paper counts steps on AffectNet) replaces max_epochs when set
             epochs = self.max_epochs if self.max_steps is None else np.iinfo(np.int64).max
@@ -327,9 +353,16 @@ default=None
                     self._run_epoch(valid, training=False)
                 self.notify("on_epoch_end", **epoch_kwargs)
         except KeyboardInterrupt:
-            # skorch's convention (EarlyStopping raises it): stop training, keep the model.
-            pass
-        if self._ckpt is not None:
+            # skorch's convention: stop training, keep the model. EarlyStopping raises it to
+            # end a complete fit; anything else (Ctrl-C) leaves the fit unfinished.
+            self.interrupted_ = not early_stopped(self.callbacks_)
+        except TrainingDivergedError:
+            if self._ckpt is not None:  # resuming would diverge again, identically
+                self._ckpt.remove()
+            raise
+        if self.interrupted_:
+            warnings.warn(interrupt_message(self), TrainingInterruptedWarning, stacklevel=3)
+        elif self._ckpt is not None:
             self._ckpt.remove()  # the fit is complete: nothing left to resume
         self.notify("on_train_end", X=X, y=y)
 
@@ -375,6 +408,8 @@ default=None
         if losses:  # one reduction per epoch instead of a sync per batch
             weights = torch.as_tensor(sizes, dtype=losses[0].dtype, device=data.device)
             epoch_loss = float(torch.stack(losses) @ weights) / sum(sizes)
+            if training:
+                check_finite_loss(self, epoch_loss, losses)
             self.history.record(prefix + "_loss", epoch_loss)
             self.history.record(prefix + "_batch_count", len(losses))
 
@@ -525,6 +560,16 @@ default=None
         is_auto = isinstance(requested, str) and requested == "auto"
         if is_auto:
             state["device"] = str(resolve_device("auto"))
+        else:  # e.g. saved on cuda:1, loaded where there is one GPU or none: the CPU
+            target, reason = loadable_device(requested)
+            if reason is not None:
+                warnings.warn(
+                    f"{type(self).__name__} was saved on device={requested!r}, which is not "
+                    f"available here ({reason}); it is loaded on the CPU with device='cpu'.",
+                    DeviceWarning,
+                    stacklevel=2,
+                )
+                state["device"] = str(target)
         super().__setstate__(state)
         actual = self.device
         vars(self)["device"] = requested if is_auto else actual

@@ -6,32 +6,126 @@ epoch and the torch RNG states: the one the epoch's shuffling was drawn from and
 one. ``fit`` with the same parameters and data finds the file, restores all of it, draws the
 same epoch permutation, skips the batches already trained on and continues exactly where the
 killed run stopped; with a ``random_state`` the result equals an uninterrupted fit. A
-successful fit removes its checkpoint.
+completed fit removes its checkpoint; an interrupted one (Ctrl-C) keeps it.
+
+A checkpoint cannot run code: the file holds only tensors, containers of tensors and numbers
+(module and optimizer states, RNG states as uint8 tensors) and one JSON string (history,
+counters, position, the run's fingerprint). It is read with ``torch.load(weights_only=True)``
+onto the CPU -- ``load_state_dict`` then places the weights on the estimator's device, and
+``torch.set_rng_state`` needs CPU tensors anyway. A file that is not one of ours, is
+truncated, or belongs to another run raises :class:`~sk_prnet.exceptions.CheckpointError`
+and is never used.
 """
 
+import json
 import os
 from pathlib import Path
 
+import numpy as np
 import torch
 
-__all__ = ["StepCheckpointer"]
+from ..exceptions import CheckpointError
+
+__all__ = ["StepCheckpointer", "read_checkpoint", "rng_states", "set_rng_states"]
 
 _FILE = "sk_prnet_checkpoint.pt"
+_FORMAT, _VERSION = "sk_prnet.checkpoint", 2
+_META_KEYS = {"fingerprint": str, "history": list, "steps": int, "fit_steps": int,
+              "epoch": int, "batch": int}  # fmt: skip
 # parameters that do not change the training trajectory
 _IGNORED = {"callbacks", "verbose", "checkpoint_dir", "checkpoint_every", "warm_start", "device"}
 
 
-def _rng_states(device):
+def rng_states(device):
+    """The current torch RNG states: CPU, and the CUDA device's when ``device`` is CUDA."""
     states = {"cpu": torch.get_rng_state()}
     if device.type == "cuda":
         states["cuda"] = torch.cuda.get_rng_state(device)
     return states
 
 
-def _set_rng_states(states, device):
-    torch.set_rng_state(states["cpu"])
+def set_rng_states(states, device):
+    """Set the RNG states saved by :func:`rng_states`, wherever their tensors live.
+
+    ``torch.set_rng_state`` and ``torch.cuda.set_rng_state`` take a CPU byte tensor only, so
+    states that were moved to a device (e.g. by loading with that ``map_location``) are
+    brought back to the CPU first.
+    """
+    torch.set_rng_state(states["cpu"].cpu())
     if device.type == "cuda" and "cuda" in states:
-        torch.cuda.set_rng_state(states["cuda"], device)
+        torch.cuda.set_rng_state(states["cuda"].cpu(), device)
+
+
+def _jsonable(value):
+    # history values recorded by callbacks: numpy scalars/arrays become numbers/lists; any
+    # other object is stored as its string (a checkpoint stores no code)
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()
+    if isinstance(value, torch.Tensor):
+        return value.tolist()
+    return str(value)
+
+
+def _refuse(path, why):
+    return CheckpointError(
+        f"The checkpoint {str(path)!r} {why}; it was not used. Delete it to start the fit "
+        "from scratch, or use another checkpoint_dir."
+    )
+
+
+def _check_rng(path, states, name):
+    cpu_size = torch.get_rng_state().numel()
+    ok = isinstance(states, dict) and isinstance(states.get("cpu"), torch.Tensor)
+    ok = ok and all(
+        isinstance(t, torch.Tensor) and t.dtype == torch.uint8 and t.dim() == 1
+        for t in states.values()
+    )
+    if not ok or states["cpu"].numel() != cpu_size or set(states) - {"cpu", "cuda"}:
+        raise _refuse(path, f"holds no valid RNG state {name!r}")
+
+
+def read_checkpoint(path):
+    """Read and check a checkpoint file; all tensors on the CPU.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    state : dict
+        ``module``, ``optimizer`` (state dicts), ``rng``, ``epoch_rng`` (RNG states) and the
+        JSON part's ``fingerprint``, ``history``, ``steps``, ``fit_steps``, ``epoch``,
+        ``batch``.
+
+    Raises
+    ------
+    CheckpointError
+        When the file cannot be read safely (not a torch file, truncated, or holding objects
+        other than tensors, numbers and strings -- a pickle that would run code) or is not
+        an sk_prnet checkpoint of this format.
+    """
+    try:
+        raw = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 -- any failure means: do not use it
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise _refuse(
+            path, f"cannot be read safely (truncated, or not written by sk_prnet: {reason})"
+        ) from exc
+    if not isinstance(raw, dict) or raw.get("format") != _FORMAT:
+        raise _refuse(path, "is not an sk_prnet checkpoint")
+    if raw.get("version") != _VERSION:
+        raise _refuse(path, f"has format version {raw.get('version')!r}, not {_VERSION}")
+    try:
+        meta = json.loads(raw["meta"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _refuse(path, "has no readable run description") from exc
+    bad = [k for k, kind in _META_KEYS.items() if not isinstance(meta.get(k), kind)]
+    if bad or not all(isinstance(raw.get(k), dict) for k in ("module", "optimizer")):
+        raise _refuse(path, f"is incomplete (missing or invalid: {bad or 'states'})")
+    for name in ("rng", "epoch_rng"):
+        _check_rng(path, raw.get(name), name)
+    return {**meta, **{k: raw[k] for k in ("module", "optimizer", "rng", "epoch_rng")}}
 
 
 class StepCheckpointer:
@@ -66,40 +160,46 @@ class StepCheckpointer:
     def save(self, est, epoch, batch, epoch_rng):
         """Write the state after ``batch`` batches of epoch ``epoch`` (atomic replace)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        state = {
+        meta = {
             "fingerprint": self.fingerprint,
+            "history": list(est.history),
+            "steps": int(est.steps_),
+            "fit_steps": int(est._fit_steps),
+            "epoch": int(epoch),
+            "batch": int(batch),
+        }
+        state = {
+            "format": _FORMAT,
+            "version": _VERSION,
+            "meta": json.dumps(meta, default=_jsonable),
             "module": est.module_.state_dict(),
             "optimizer": est.optimizer_.state_dict(),
-            "history": list(est.history),
-            "steps": est.steps_,
-            "fit_steps": est._fit_steps,
-            "epoch": epoch,
-            "batch": batch,
             "epoch_rng": epoch_rng,
-            "rng": _rng_states(est.device_),
+            "rng": rng_states(est.device_),
         }
         tmp = self.path.with_suffix(".tmp")
         torch.save(state, tmp)
         os.replace(tmp, self.path)  # a kill mid-write never leaves a half checkpoint
 
     def load(self, est):
-        """Restore a saved state into the initialized ``est``; returns it, or None."""
+        """Restore a saved state into the initialized ``est``; returns it, or None.
+
+        Raises
+        ------
+        CheckpointError
+            For a file that is not a usable checkpoint of this run (see
+            :func:`read_checkpoint`).
+        """
         if not self.path.exists():
             return None
-        try:  # our own file, holding the history's plain Python objects
-            state = torch.load(self.path, map_location=est.device_, weights_only=False)
-        except Exception as exc:
-            raise ValueError(
-                f"The checkpoint {str(self.path)!r} cannot be read ({exc}); delete it to "
-                "start the fit from scratch."
-            ) from exc
-        if state.get("fingerprint") != self.fingerprint:
-            raise ValueError(
-                f"The checkpoint {str(self.path)!r} belongs to a run with other parameters or "
-                "data; delete it, or use another checkpoint_dir."
-            )
-        est.module_.load_state_dict(state["module"])
-        est.optimizer_.load_state_dict(state["optimizer"])
+        state = read_checkpoint(self.path)
+        if state["fingerprint"] != self.fingerprint:
+            raise _refuse(self.path, "belongs to a run with other parameters or data")
+        try:  # load_state_dict places the CPU tensors on the module's device
+            est.module_.load_state_dict(state["module"])
+            est.optimizer_.load_state_dict(state["optimizer"])
+        except (RuntimeError, KeyError, ValueError) as exc:
+            raise _refuse(self.path, f"does not fit this network ({exc})") from exc
         est.history.clear()
         est.history.extend(state["history"])
         est.steps_, est._fit_steps = state["steps"], state["fit_steps"]
@@ -107,7 +207,7 @@ class StepCheckpointer:
 
     def restore_rng(self, states, device):
         """Set torch's RNG states saved by :meth:`save`."""
-        _set_rng_states(states, device)
+        set_rng_states(states, device)
 
     def remove(self):
         """Delete the checkpoint (after a completed fit)."""
@@ -116,4 +216,4 @@ class StepCheckpointer:
     @staticmethod
     def rng_states(device):
         """The current torch RNG states (CPU, and the CUDA device's when on CUDA)."""
-        return _rng_states(device)
+        return rng_states(device)

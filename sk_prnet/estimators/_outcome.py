@@ -1,0 +1,67 @@
+"""How a fit ended: complete, early-stopped, interrupted by the user, or diverged.
+
+skorch lets ``KeyboardInterrupt`` end a fit and keeps the model, both for Ctrl-C and for its
+``EarlyStopping`` callback. The estimators tell the two apart (an early stop is a complete fit,
+a user interrupt is recorded in ``interrupted_`` with a warning), and stop a fit whose loss
+stopped being finite instead of returning a network of NaNs.
+"""
+
+import math
+
+import torch
+from sklearn.base import is_regressor
+from skorch.callbacks import EarlyStopping
+
+from ..exceptions import TrainingDivergedError
+
+__all__ = ["early_stopped", "interrupt_message", "check_finite_loss"]
+
+
+def early_stopped(callbacks):
+    """True when skorch's ``EarlyStopping`` raised the KeyboardInterrupt.
+
+    It raises exactly when its ``misses_`` reaches ``patience`` (reset by ``on_train_begin``),
+    so that state identifies its stop; any other KeyboardInterrupt -- Ctrl-C, SIGINT, or a
+    callback raising it -- is a user interrupt.
+    """
+    return any(isinstance(cb, EarlyStopping) and cb.misses_ >= cb.patience for _, cb in callbacks)
+
+
+def interrupt_message(est):
+    """The warning of an interrupted fit: where it stopped and how to go on."""
+    done = f"after {est._fit_steps} optimizer steps, in epoch {est._epoch + 1}"
+    if est._ckpt is None:
+        again = "fit again to train from the start."
+    elif est._ckpt.path.exists():
+        again = f"fit again with the same parameters to resume from {str(est._ckpt.path)!r}."
+    else:
+        again = "no checkpoint was written yet; fit again to train from the start."
+    return (
+        f"{type(est).__name__}.fit was interrupted {done}: the estimator holds a partly "
+        f"trained network (interrupted_=True), not a finished fit; {again}"
+    )
+
+
+def check_finite_loss(est, epoch_loss, losses):
+    """Raise :class:`TrainingDivergedError` when an epoch's training loss is not finite.
+
+    One check per epoch: the step losses were reduced for the history anyway, so this adds
+    no device sync per step. Only on failure are the steps searched for the first bad one.
+    """
+    if math.isfinite(epoch_loss):
+        return
+    stacked = torch.stack(losses)
+    first = int((~torch.isfinite(stacked)).nonzero()[0, 0])
+    step = est.steps_ - len(losses) + first + 1
+    scale = (
+        "targets on a large scale (standardize y, e.g. TransformedTargetRegressor(regressor, "
+        "transformer=StandardScaler()); epsilon then applies to the standardized targets), "
+        if is_regressor(est)
+        else ""
+    )
+    raise TrainingDivergedError(
+        f"{type(est).__name__}.fit diverged: the training loss became {float(stacked[first])}"
+        f" at optimizer step {step} (epoch {est._epoch + 1}), so the weights are no longer "
+        f"usable. Likely causes: {scale}a learning rate too high (lr={est.lr}; try a smaller "
+        "one), or unscaled inputs (use StandardScaler)."
+    )
