@@ -6,6 +6,7 @@ protocols (and parallel workers that only need them) do not pay for importing to
 
 import importlib
 
+from .exceptions import CheckpointError, TrainingDivergedError, TrainingInterruptedWarning
 from .feature_selection import FisherFeatureSelector, fisher_score
 from .model_selection import (
     SeedSessionSplit,
@@ -46,6 +47,9 @@ __all__ = [
     "evaluate_subjects",
     "pivot_scores",
     "summarize_scores",
+    "TrainingInterruptedWarning",
+    "TrainingDivergedError",
+    "CheckpointError",
 ]
 
 

@@ -360,6 +360,8 @@ default=None
             if self._ckpt is not None:  # resuming would diverge again, identically
                 self._ckpt.remove()
             raise
+        # per-fit RNG bookkeeping (CPU tensors) is not fitted state: never pickled with it
+        vars(self).pop("_epoch_rng", None)
         if self.interrupted_:
             warnings.warn(interrupt_message(self), TrainingInterruptedWarning, stacklevel=3)
         elif self._ckpt is not None:

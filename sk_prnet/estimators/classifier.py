@@ -100,6 +100,10 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
     module_ : sk_prnet.modules.PRNetModule
     device_ : torch.device
     history_ : skorch.History
+    interrupted_ : bool
+        True when the last ``fit`` was interrupted (Ctrl-C / KeyboardInterrupt) and kept a
+        partly trained network (with a :class:`~sk_prnet.TrainingInterruptedWarning`);
+        False after a complete fit, including one ended by skorch's ``EarlyStopping``.
 
     See Also
     --------

@@ -56,6 +56,10 @@ checkpoint_every, **kwargs
     module_ : sk_prnet.modules.RankNetModule
     device_ : torch.device
     history_ : skorch.History
+    interrupted_ : bool
+        True when the last ``fit`` was interrupted (Ctrl-C / KeyboardInterrupt) and kept a
+        partly trained network (with a :class:`~sk_prnet.TrainingInterruptedWarning`);
+        False after a complete fit, including one ended by skorch's ``EarlyStopping``.
 
     See Also
     --------

@@ -42,3 +42,31 @@ def batch_counter():
             self.n += bool(training)
 
     return BatchCounter()
+
+
+_LOCATION = {"tag": None, "registered": False}
+
+
+@pytest.fixture(scope="session")
+def stored_as():
+    """``with stored_as("cuda:1"): torch.save(...)`` writes tensors tagged with that storage
+    location, as a machine with that device writes them (torch's ``register_package``)."""
+    import contextlib
+
+    import torch
+
+    if not _LOCATION["registered"]:
+        torch.serialization.register_package(
+            0, lambda storage: _LOCATION["tag"], lambda storage, location: None
+        )
+        _LOCATION["registered"] = True
+
+    @contextlib.contextmanager
+    def tagged(location):
+        _LOCATION["tag"] = location
+        try:
+            yield
+        finally:
+            _LOCATION["tag"] = None
+
+    return tagged
