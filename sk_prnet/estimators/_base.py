@@ -41,6 +41,7 @@ from ._checks import (
     resolve_device,
     seed_forked,
 )
+from ._determinism import deterministic_algorithms
 from ._inference import PairwiseInferenceMixin
 from ._optim import optimizer_arguments, prime_momentum_buffers
 from ._outcome import check_finite_loss, early_stopped, interrupt_message
@@ -174,6 +175,8 @@ class PRNetBase(InputValidationMixin, PairwiseInferenceMixin, NeuralNet):
         if self.max_steps is not None:
             _check_real("max_steps", self.max_steps, 1, integer=True)
         _check_real("checkpoint_every", self.checkpoint_every, 1, integer=True)
+        if not isinstance(self.deterministic, bool | np.bool_):
+            raise ValueError(f"deterministic must be True or False, got {self.deterministic!r}.")
         if self.callbacks is not None and not isinstance(self.callbacks, list | tuple):
             raise ValueError(
                 f"callbacks must be None or a list of skorch callbacks, got {self.callbacks!r}."
@@ -234,7 +237,7 @@ default=None
         # augmentation holds no trainable state for it to manage
         vars(self)["augment_"] = make_augment(self.augment)
         data = TrainingBatches(X, task, torch.tensor(rank, dtype=torch.float64), groups, device)
-        with self._seeded_rng(device):
+        with self._seeded_rng(device), deterministic_algorithms(self.deterministic):
             if not warm:
                 self.initialize()
             self._fit_loop(data, X, y)

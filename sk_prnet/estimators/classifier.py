@@ -82,6 +82,13 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         removes it. A checkpoint of other parameters is refused with a clear error.
     checkpoint_every : int, default=1000
         Steps between checkpoints.
+    deterministic : bool, default=False
+        Train with torch's deterministic algorithms (``torch.use_deterministic_algorithms``,
+        deterministic cuDNN without autotuning, ``CUBLAS_WORKSPACE_CONFIG=:4096:8`` unless
+        set), restored when ``fit`` ends. With ``random_state`` this makes GPU fits repeat
+        bit for bit (at some speed cost); an operation without a deterministic
+        implementation then raises. On the CPU it changes nothing: CPU fits already repeat
+        bit for bit (same torch build and thread count).
     **kwargs
         skorch-style prefixed parameters: ``module__*``, ``optimizer__*``, ``criterion__*``,
         ``callbacks__*``.
@@ -151,6 +158,7 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         augment=None,
         checkpoint_dir=None,
         checkpoint_every=1000,
+        deterministic=False,
         **kwargs,
     ):
         super().__init__(
@@ -161,6 +169,7 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
             random_state=random_state, max_steps=max_steps, augment=augment,
             checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, **kwargs,
         )  # fmt: skip
+        self.deterministic = deterministic
         self.class_order = class_order
 
     _y_numeric = False

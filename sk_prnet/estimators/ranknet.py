@@ -44,7 +44,7 @@ class RankNetRegressor(RegressorMixin, PRNetBase):
         Applied to the counted pairs' logits ``s1 - s2`` and soft targets.
     optimizer, lr, momentum, weight_decay, max_epochs, max_steps, batch_size, train_split, \
 callbacks, warm_start, verbose, device, random_state, augment, checkpoint_dir, \
-checkpoint_every, **kwargs
+checkpoint_every, deterministic, **kwargs
         As in :class:`PRNetClassifier`.
 
     Attributes
@@ -102,6 +102,7 @@ checkpoint_every, **kwargs
         augment=None,
         checkpoint_dir=None,
         checkpoint_every=1000,
+        deterministic=False,
         **kwargs,
     ):
         super().__init__(
@@ -112,6 +113,7 @@ checkpoint_every, **kwargs
             random_state=random_state, max_steps=max_steps, augment=augment,
             checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, **kwargs,
         )  # fmt: skip
+        self.deterministic = deterministic
 
     _y_numeric = True
 

@@ -1,5 +1,6 @@
 """Device choices as pure functions (testable without a GPU) and loading on a smaller machine."""
 
+import os
 import pickle
 
 import numpy as np
@@ -64,3 +65,37 @@ def test_an_estimator_pickled_on_cuda_1_loads_on_this_machine(eeg_like, fast, st
         loaded = pickle.loads(blob)
     assert loaded.device == "cpu" and loaded.device_ == torch.device("cpu")
     np.testing.assert_array_equal(loaded.predict(X), expected)
+
+
+def _torch_determinism():
+    cudnn = torch.backends.cudnn
+    return (
+        torch.are_deterministic_algorithms_enabled(),
+        cudnn.deterministic,
+        cudnn.benchmark,
+        os.environ.get("CUBLAS_WORKSPACE_CONFIG"),
+    )
+
+
+def test_deterministic_fit_sets_torch_modes_only_inside_fit(eeg_like, fast):
+    from skorch.callbacks import Callback
+
+    class Seen(Callback):
+        def on_batch_end(self, net, **kwargs):
+            self.modes = _torch_determinism()
+
+    X, _, ratings, _ = eeg_like
+    before = _torch_determinism()
+    seen = Seen()
+    det = PRNetRegressor(deterministic=True, callbacks=[seen], **fast).fit(X, ratings)
+    assert seen.modes == (True, True, False, ":4096:8")
+    assert _torch_determinism() == before
+    # on the CPU it changes no result: CPU fits already repeat bit for bit
+    plain = PRNetRegressor(**fast).fit(X, ratings)
+    np.testing.assert_array_equal(det.predict(X), plain.predict(X))
+    # restored on an error too (the 1e30 learning rate diverges)
+    with pytest.raises(ValueError, match="diverged"):
+        PRNetRegressor(deterministic=True, **dict(fast, lr=1e30)).fit(X * 1e6, ratings)
+    assert _torch_determinism() == before
+    with pytest.raises(ValueError, match="deterministic must be True or False"):
+        PRNetRegressor(deterministic="yes", **fast).fit(X, ratings)
