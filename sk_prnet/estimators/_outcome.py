@@ -9,7 +9,6 @@ stopped being finite instead of returning a network of NaNs.
 import math
 
 import torch
-from sklearn.base import is_regressor
 from skorch.callbacks import EarlyStopping
 
 from ..exceptions import TrainingDivergedError
@@ -53,10 +52,13 @@ def check_finite_loss(est, epoch_loss, losses):
     stacked = torch.stack(losses)
     first = int((~torch.isfinite(stacked)).nonzero()[0, 0])
     step = est.steps_ - len(losses) + first + 1
+    # only PRNetRegressor's loss sees the targets' scale (RankNet's sees pair relations only)
     scale = (
-        "targets on a large scale (standardize y, e.g. TransformedTargetRegressor(regressor, "
-        "transformer=StandardScaler()); epsilon then applies to the standardized targets), "
-        if is_regressor(est)
+        "targets on a large scale (set standardize_target=True, which keeps epsilon in the "
+        "targets' units, or standardize y yourself, e.g. TransformedTargetRegressor(regressor,"
+        " transformer=StandardScaler()), where epsilon then applies to the standardized "
+        "targets), "
+        if getattr(est, "standardize_target", None) is False
         else ""
     )
     raise TrainingDivergedError(

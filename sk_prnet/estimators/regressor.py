@@ -34,6 +34,13 @@ class PRNetRegressor(RegressorMixin, PRNetBase):
 callbacks, warm_start, verbose, device, random_state, augment, checkpoint_dir, \
 checkpoint_every, deterministic, **kwargs
         As in :class:`PRNetClassifier`.
+    standardize_target : bool, default=False
+        Train the regression head on targets standardized per output (mean 0, std 1 over
+        the training ``y``; the statistics are kept in ``target_mean_`` / ``target_scale_``)
+        and return predictions on the original scale. Targets on a large scale (e.g.
+        hundreds) otherwise make the default learning rate diverge. ``epsilon`` stays in the
+        targets' own units: the ranking relations are the same with or without it. Off by
+        default, as the paper trains on the raw targets (ratings in [-1, 1]).
 
     Attributes
     ----------
@@ -44,6 +51,9 @@ checkpoint_every, deterministic, **kwargs
     module_ : sk_prnet.modules.PRNetModule
     device_ : torch.device
     history_ : skorch.History
+    target_mean_, target_scale_ : ndarray of shape (n_targets,)
+        Only with ``standardize_target=True``: the training targets' mean and standard
+        deviation (1 for a constant output).
     interrupted_ : bool
         True when the last ``fit`` was interrupted (Ctrl-C / KeyboardInterrupt) and kept a
         partly trained network (with a :class:`~sk_prnet.TrainingInterruptedWarning`);
@@ -90,6 +100,7 @@ checkpoint_every, deterministic, **kwargs
         checkpoint_dir=None,
         checkpoint_every=1000,
         deterministic=False,
+        standardize_target=False,
         **kwargs,
     ):
         super().__init__(
@@ -101,6 +112,7 @@ checkpoint_every, deterministic, **kwargs
             checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, **kwargs,
         )  # fmt: skip
         self.deterministic = deterministic
+        self.standardize_target = standardize_target
 
     _y_numeric = True
 
@@ -114,8 +126,15 @@ checkpoint_every, deterministic, **kwargs
             raise ValueError(
                 f"y has {y2.shape[1]} outputs but the estimator was fitted on {self.n_targets_}."
             )
+        task = y2
+        if reset:  # a warm start keeps the first fit's scale
+            # (RankNetRegressor borrows this method and has no standardize_target)
+            _fit_target_scale(self, y2, getattr(self, "standardize_target", False))
+        if hasattr(self, "target_mean_"):
+            task = (y2 - self.target_mean_) / self.target_scale_
+        # the ranking values stay y2: epsilon is in the targets' own units either way.
         # astype copies: a read-only y (e.g. a memmap) never reaches torch.as_tensor
-        return torch.from_numpy(y2.astype(np.float32)), y2, float(self.epsilon)
+        return torch.from_numpy(task.astype(np.float32)), y2, float(self.epsilon)
 
     def _n_task_outputs(self):
         return self.n_targets_
@@ -126,4 +145,18 @@ checkpoint_every, deterministic, **kwargs
 
     def _decode(self, task_out):
         out = task_out.numpy().astype(np.float64)
+        if hasattr(self, "target_mean_"):  # fitted with standardize_target=True
+            out = out * self.target_scale_ + self.target_mean_
         return out[:, 0] if self._y_ndim_ == 1 else out
+
+
+def _fit_target_scale(est, y2, standardize):
+    """Set (or clear) ``est.target_mean_`` / ``target_scale_`` for 2-D targets ``y2``."""
+    if not isinstance(standardize, bool | np.bool_):
+        raise ValueError(f"standardize_target must be True or False, got {standardize!r}.")
+    for name in ("target_mean_", "target_scale_"):
+        vars(est).pop(name, None)
+    if standardize:
+        est.target_mean_ = y2.mean(axis=0)
+        scale = y2.std(axis=0)
+        est.target_scale_ = np.where(scale > np.finfo(np.float64).eps, scale, 1.0)
