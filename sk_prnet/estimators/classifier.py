@@ -79,7 +79,10 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         optimizer, history, RNG states, position in the epoch). A ``fit`` with the same
         parameters and data shape finds it and resumes exactly where a killed run stopped
         (identical to an uninterrupted fit when ``random_state`` is set); a completed fit
-        removes it. A checkpoint of other parameters is refused with a clear error.
+        removes it, an interrupted one (Ctrl-C) keeps it. A checkpoint of other parameters,
+        or a file that is not a checkpoint, is refused with a
+        :class:`~sk_prnet.CheckpointError`; checkpoints hold only tensors and JSON, and
+        loading one never runs code.
     checkpoint_every : int, default=1000
         Steps between checkpoints.
     deterministic : bool, default=False

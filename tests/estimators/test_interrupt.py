@@ -116,3 +116,15 @@ def test_interrupted_fit_keeps_its_checkpoint_and_resumes_identically(
     ):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
     assert not (tmp_path / CKPT).exists()
+
+
+def test_the_warning_as_an_error_makes_ctrl_c_raise(data, fast, tmp_path):
+    # for callers that must never continue with a partial fit (e.g. an experiment runner)
+    X, y = data
+    kw = dict(fast, checkpoint_dir=tmp_path, checkpoint_every=3)
+    reg = PRNetRegressor(callbacks=[InterruptAtEpoch(2)], **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TrainingInterruptedWarning)
+        with pytest.raises(TrainingInterruptedWarning, match="resume from"):
+            reg.fit(X, y)
+    assert (tmp_path / CKPT).exists()
