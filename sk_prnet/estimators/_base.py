@@ -27,21 +27,40 @@ from torch.utils.data import DataLoader
 from ..modules import PAIRINGS, build_prnet, pair_codes, ranking_loss
 from ..modules.augment import make_augment
 from ..ordinal import check_epsilon
-from ._batches import TrainingBatches, as_device_tensor
+from ._batches import TrainingBatches, free_device_memory
 from ._callbacks import QuietPrintLog
 from ._checkpoint import StepCheckpointer
 from ._checks import _check_real, _overrides, resolve_device
 from ._inference import PairwiseInferenceMixin
+from ._loader import Prefetcher, is_memory_mapped, read_rows, to_device
 from ._optim import optimizer_arguments, prime_momentum_buffers
 from ._validation import InputValidationMixin
 
-__all__ = ["PRNetBase", "NO_ALPHA"]
+__all__ = ["PRNetBase", "NO_ALPHA", "PRECISIONS", "predict_batch_size"]
+
+#: Accepted values of ``precision``.
+PRECISIONS = ("fp32", "bf16")
 
 #: Passed as ``alpha`` by estimators without that parameter.
 NO_ALPHA = object()
 
 # module__* keys consumed by the PRNet module itself; every other one goes to the backbone.
 _HEAD_PARAMS = ("task_hidden", "ranking_hidden")
+
+
+def predict_batch_size(batch_size_predict, batch_size):
+    """Rows per inference batch: ``batch_size_predict``, or by default
+    ``max(256, 4 * batch_size)`` (inference keeps no activations for a backward pass, so a
+    batch 4x the training batch needs less memory than a training step).
+
+    Examples
+    --------
+    >>> predict_batch_size(None, 40), predict_batch_size(None, 128), predict_batch_size(64, 40)
+    (256, 512, 64)
+    """
+    if batch_size_predict is not None:
+        return int(batch_size_predict)
+    return max(256, 4 * int(batch_size))
 
 
 class PRNetBase(InputValidationMixin, PairwiseInferenceMixin, NeuralNet):
@@ -89,6 +108,9 @@ class PRNetBase(InputValidationMixin, PairwiseInferenceMixin, NeuralNet):
         augment=None,
         checkpoint_dir=None,
         checkpoint_every=1000,
+        batch_size_predict=None,
+        precision="fp32",
+        prefetch=2,
         **kwargs,
     ):
         self.module = module
@@ -113,6 +135,9 @@ class PRNetBase(InputValidationMixin, PairwiseInferenceMixin, NeuralNet):
         self.augment = augment
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
+        self.batch_size_predict = batch_size_predict
+        self.precision = precision
+        self.prefetch = prefetch
         # skorch-style prefixed parameters (module__*, optimizer__*, callbacks__*, ...).
         self._params_to_validate = set(kwargs)
         vars(self).update(kwargs)
@@ -162,6 +187,7 @@ class PRNetBase(InputValidationMixin, PairwiseInferenceMixin, NeuralNet):
         if self.max_steps is not None:
             _check_real("max_steps", self.max_steps, 1, integer=True)
         _check_real("checkpoint_every", self.checkpoint_every, 1, integer=True)
+        self._check_gpu_options()
         if self.callbacks is not None and not isinstance(self.callbacks, list | tuple):
             raise ValueError(
                 f"callbacks must be None or a list of skorch callbacks, got {self.callbacks!r}."
@@ -213,7 +239,10 @@ default=None
         # set directly: skorch refuses nn.Module attributes outside initialize_*, and the
         # augmentation holds no trainable state for it to manage
         vars(self)["augment_"] = make_augment(self.augment)
-        data = TrainingBatches(X, task, torch.tensor(rank, dtype=torch.float64), groups, device)
+        data = TrainingBatches(
+            X, task, torch.tensor(rank, dtype=torch.float64), groups, device,
+            free_bytes=free_device_memory(device), prefetch=self.prefetch,
+        )  # fmt: skip
         with self._seeded_rng(device):
             if not warm:
                 self.initialize()
@@ -348,10 +377,10 @@ default=None
         if self._rank_weight > 0:
             eps, pairing = self.rank_epsilon_, self.pairing
             codes_fn = lambda r, g: pair_codes(r, eps, pairing, g)  # noqa: E731
+        # batches trained on before the checkpoint are skipped unread (same permutation)
         skip = resume["batch"] if resume else 0
-        for i, batch in enumerate(data.batches(self.batch_size, training, codes_fn)):
-            if i < skip:  # trained on before the checkpoint (same permutation, no RNG use)
-                continue
+        batches = data.batches(self.batch_size, training, codes_fn, skip, self.pairing)
+        for i, batch in enumerate(batches, start=skip):
             if i == skip and resume:
                 self._ckpt.restore_rng(resume["rng"], self.device_)
                 resume = None
@@ -391,8 +420,9 @@ default=None
             for group in self.optimizer_.param_groups:
                 for p in group["params"]:
                     p.grad = None
-            y_pred = self._training_forward(Xb, yb)
-            loss = self.get_loss(y_pred, yb, X=Xb, training=True)
+            with self._autocast():
+                y_pred = self._training_forward(Xb, yb)
+                loss = self.get_loss(y_pred, yb, X=Xb, training=True)
             loss.backward()
             if self._prime_momentum:
                 self._prime_momentum = prime_momentum_buffers(self.optimizer_)
@@ -412,7 +442,7 @@ default=None
     def validation_step(self, batch, **fit_params):
         """Loss on ``batch`` without gradients (used with ``train_split``)."""
         Xb, yb = batch
-        with torch.no_grad():
+        with torch.no_grad(), self._autocast():
             y_pred = self.infer(Xb)
             loss = self.get_loss(y_pred, yb, X=Xb, training=False)
         return {"loss": loss, "y_pred": y_pred}
@@ -464,15 +494,41 @@ default=None
         check_is_fitted(self, ["n_features_in_", "module_"])
 
     def _iter_batches(self, X):
-        for start in range(0, X.shape[0], self.batch_size):
-            yield as_device_tensor(X[start : start + self.batch_size], self.device_)
+        """Batches of validated ``X`` on the device, ``batch_size_predict`` rows each: read,
+        cast to float32 (uint8: scaled on the device) and copied batch by batch, never whole.
+        """
+        size = predict_batch_size(self.batch_size_predict, self.batch_size)
+        bounds = [slice(s, s + size) for s in range(0, X.shape[0], size)]
+        device = self.device_
+        # read ahead where reading costs: a memory map, or a copy to a CUDA device
+        depth = self.prefetch if device.type == "cuda" or is_memory_mapped(X) else 0
+        pin = device.type == "cuda"
+        for xb in Prefetcher(lambda b: read_rows(X, b, pin), bounds, depth):
+            yield to_device(xb, device)
 
     def _module_outputs(self, X, training=False):
-        """Yield ``(task_output, embedding)`` per batch of validated ``X``."""
+        """Yield ``(task_output, embedding)`` per batch of validated ``X`` (float32 even
+        with ``precision="bf16"``: autocast covers the module only, never the caller)."""
         self._set_training(training)
         with torch.set_grad_enabled(training):
             for xb in self._iter_batches(X):
-                yield self.module_(xb)
+                with self._autocast():
+                    out = self.module_(xb)
+                yield tuple(o.float() for o in out) if self.precision != "fp32" else out
+
+    def _autocast(self):
+        """bf16 autocast on the training device when ``precision="bf16"`` (weights, their
+        gradients and the optimizer stay float32), else a no-op context."""
+        bf16 = self.precision == "bf16"
+        device_type = self.device_.type if bf16 else "cpu"
+        return torch.autocast(device_type, dtype=torch.bfloat16, enabled=bf16)
+
+    def _check_gpu_options(self):
+        if self.batch_size_predict is not None:
+            _check_real("batch_size_predict", self.batch_size_predict, 1, integer=True)
+        if not isinstance(self.precision, str) or self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}.")
+        _check_real("prefetch", self.prefetch, 0, integer=True)
 
     def forward_iter(self, X, training=False, device="cpu"):
         """Yield the module's ``(task_output, embedding)`` batch by batch (skorch API).

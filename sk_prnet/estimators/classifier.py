@@ -82,6 +82,16 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         removes it. A checkpoint of other parameters is refused with a clear error.
     checkpoint_every : int, default=1000
         Steps between checkpoints.
+    batch_size_predict : int or None, default=None
+        Rows per batch in ``predict``, ``compare``, ``rank_scores`` etc.; ``None``:
+        ``max(256, 4 * batch_size)``. Results do not depend on it (up to float rounding).
+    precision : {"fp32", "bf16"}, default="fp32"
+        ``"bf16"`` runs the module and losses under bfloat16 autocast (weights, gradients
+        and the optimizer stay float32): faster on GPUs with bf16 units, different numbers.
+        See docs/gpu.md.
+    prefetch : int, default=2
+        Batches of ``uint8``/memory-mapped inputs read ahead by a background thread (0:
+        off); results do not depend on it.
     **kwargs
         skorch-style prefixed parameters: ``module__*``, ``optimizer__*``, ``criterion__*``,
         ``callbacks__*``.
@@ -147,6 +157,9 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         augment=None,
         checkpoint_dir=None,
         checkpoint_every=1000,
+        batch_size_predict=None,
+        precision="fp32",
+        prefetch=2,
         **kwargs,
     ):
         super().__init__(
@@ -155,7 +168,9 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
             max_epochs=max_epochs, batch_size=batch_size, train_split=train_split,
             callbacks=callbacks, warm_start=warm_start, verbose=verbose, device=device,
             random_state=random_state, max_steps=max_steps, augment=augment,
-            checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, **kwargs,
+            checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
+            batch_size_predict=batch_size_predict, precision=precision, prefetch=prefetch,
+            **kwargs,
         )  # fmt: skip
         self.class_order = class_order
 

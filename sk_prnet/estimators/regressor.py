@@ -32,7 +32,7 @@ class PRNetRegressor(RegressorMixin, PRNetBase):
     criterion : type of torch loss, default=torch.nn.MSELoss
     optimizer, lr, momentum, weight_decay, max_epochs, max_steps, batch_size, train_split, \
 callbacks, warm_start, verbose, device, random_state, augment, checkpoint_dir, \
-checkpoint_every, **kwargs
+checkpoint_every, batch_size_predict, precision, prefetch, **kwargs
         As in :class:`PRNetClassifier`.
 
     Attributes
@@ -85,6 +85,9 @@ checkpoint_every, **kwargs
         augment=None,
         checkpoint_dir=None,
         checkpoint_every=1000,
+        batch_size_predict=None,
+        precision="fp32",
+        prefetch=2,
         **kwargs,
     ):
         super().__init__(
@@ -93,7 +96,9 @@ checkpoint_every, **kwargs
             max_epochs=max_epochs, batch_size=batch_size, train_split=train_split,
             callbacks=callbacks, warm_start=warm_start, verbose=verbose, device=device,
             random_state=random_state, max_steps=max_steps, augment=augment,
-            checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, **kwargs,
+            checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
+            batch_size_predict=batch_size_predict, precision=precision, prefetch=prefetch,
+            **kwargs,
         )  # fmt: skip
 
     _y_numeric = True
