@@ -143,13 +143,17 @@ class TrainingBatches:
         Free device memory (see :func:`free_device_memory`).
     prefetch : int, default=0
         Batches read ahead by a background thread in ``"stream"`` mode.
+    source : {"whole", "gather", "stream"} or None, default=None
+        Force a way of holding the inputs (benchmarks, tests); ``None``: decided by
+        :func:`batch_source`.
     """
 
-    def __init__(self, X, task, rank, groups, device, free_bytes=None, prefetch=0):
+    def __init__(self, X, task, rank, groups, device, free_bytes=None, prefetch=0, source=None):
         host_only = (X.dtype == np.uint8) or is_memory_mapped(X)
-        self.source = batch_source(
-            device.type, X.size * 4, host_only=host_only, free_bytes=free_bytes
-        )
+        if source is None:
+            source = batch_source(device.type, X.size * 4, host_only=host_only,
+                                  free_bytes=free_bytes)  # fmt: skip
+        self.source = source
         self.X = X if self.source == "stream" else as_device_tensor(X, device)
         self.rows = None  # positions in X of this set's samples (None: all, in order)
         self.task = task.to(device)

@@ -228,11 +228,12 @@ class PairwiseInferenceMixin:
         parts = [p.cpu() for p in parts] if host else parts
         return torch.cat(parts).chunk(2, dim=1)
 
-    def _chunked_borda(self, sides_x, sides_r, exclude_self, chunk_size):
+    def _chunked_borda(self, sides_x, sides_r, exclude_self, chunk_size, ref_chunk=None):
         """Symmetrized Borda scores of ``x`` against ``r``: ``(n, n_targets)`` float64.
 
         Equal to :func:`sk_prnet.ordinal.borda_scores` of the forward and reversed pair
-        probabilities, computed chunk by chunk without storing them.
+        probabilities, computed block by block (``chunk_size`` rows of ``x`` against
+        ``ref_chunk`` rows of ``r``; ``None``: see :func:`chunk_sizes`) without storing them.
         """
         head = self.module_.pair_head
         (a_x, b_x), (a_r, b_r) = sides_x, sides_r
@@ -245,6 +246,7 @@ class PairwiseInferenceMixin:
             chunk_a, chunk_b = chunk_sizes(n, n_ref, per_pair, free_device_memory(device))
         else:
             chunk_a, chunk_b = chunk_size, n_ref
+        chunk_b = chunk_b if ref_chunk is None else ref_chunk
         if head.hidden is None:
             # exp(a_i + b_j) = exp(a_i) exp(b_j): probabilities of all pairs from
             # per-sample exponentials by multiply-adds on (n_targets, chunk, n_ref) planes.
