@@ -128,8 +128,7 @@ def loader_rate(X, y, device, batch_size, prefetch, work_s=0.0):
 def bench_loader(cfg, device, X, y, step_s):
     print(f"\nLoader ({len(X)} uint8 images {cfg['size']}x{cfg['size']} from a memmap, "
           f"batch {cfg['batch_size']}):")  # fmt: skip
-    print("| reader | alone (images/s) | with a step of "
-          f"{1e3 * step_s:.1f} ms (images/s) |")
+    print(f"| reader | alone (images/s) | with a step of {1e3 * step_s:.1f} ms (images/s) |")
     print("|---|---|---|")
     for prefetch in (0, 2):
         alone = loader_rate(X, y, device, cfg["batch_size"], prefetch)
@@ -153,10 +152,14 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--n-images", type=int, default=None)
-    parser.add_argument("--cudnn-benchmark", action="store_true",
-                        help="torch.backends.cudnn.benchmark = True (fixed input sizes)")
-    parser.add_argument("--smoke", action="store_true",
-                        help="tiny sizes, one repeat: checks that the script runs")
+    parser.add_argument(
+        "--cudnn-benchmark",
+        action="store_true",
+        help="torch.backends.cudnn.benchmark = True (fixed input sizes)",
+    )
+    parser.add_argument(
+        "--smoke", action="store_true", help="tiny sizes, one repeat: checks that the script runs"
+    )
     args = parser.parse_args(argv)
     cfg = dict(SMOKE if args.smoke else PAPER)
     repeats = 1 if args.smoke else args.repeats

@@ -11,7 +11,7 @@ It keeps skorch's machinery (callbacks, history, ``initialize_*``, ``set_params`
 * ``device="auto"`` is resolved at fit into ``device_`` without rewriting the parameter.
 """
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from types import MappingProxyType
 
 import numpy as np
@@ -32,11 +32,13 @@ from ._callbacks import QuietPrintLog
 from ._checkpoint import StepCheckpointer
 from ._checks import _check_real, _overrides, resolve_device
 from ._inference import PairwiseInferenceMixin
-from ._loader import Prefetcher, is_memory_mapped, read_rows, to_device
+from ._loader import Prefetcher, as_device_tensor, is_memory_mapped, read_rows, to_device
 from ._optim import optimizer_arguments, prime_momentum_buffers
 from ._validation import InputValidationMixin
 
 __all__ = ["PRNetBase", "NO_ALPHA", "PRECISIONS", "predict_batch_size"]
+
+_NO_AUTOCAST = nullcontext()
 
 #: Accepted values of ``precision``.
 PRECISIONS = ("fp32", "bf16")
@@ -399,6 +401,7 @@ default=None
                 self.history.record_batch(prefix + "_loss", step["loss"].item())
                 self.history.record_batch(prefix + "_batch_size", batch[0].shape[0])
                 self.notify("on_batch_end", batch=batch, training=training, **step)
+        batches.close()  # stops a prefetching reader at once when max_steps cut the epoch
         if resume:  # the checkpoint closed this epoch: continue from its RNG state
             self._ckpt.restore_rng(resume["rng"], self.device_)
         if losses:  # one reduction per epoch instead of a sync per batch
@@ -500,8 +503,13 @@ default=None
         size = predict_batch_size(self.batch_size_predict, self.batch_size)
         bounds = [slice(s, s + size) for s in range(0, X.shape[0], size)]
         device = self.device_
+        mapped = is_memory_mapped(X)
+        if device.type == "cpu" and not mapped:  # already in memory: no copy for float32
+            for b in bounds:
+                yield as_device_tensor(X[b], device)
+            return
         # read ahead where reading costs: a memory map, or a copy to a CUDA device
-        depth = self.prefetch if device.type == "cuda" or is_memory_mapped(X) else 0
+        depth = self.prefetch if device.type == "cuda" or mapped else 0
         pin = device.type == "cuda"
         for xb in Prefetcher(lambda b: read_rows(X, b, pin), bounds, depth):
             yield to_device(xb, device)
@@ -519,9 +527,9 @@ default=None
     def _autocast(self):
         """bf16 autocast on the training device when ``precision="bf16"`` (weights, their
         gradients and the optimizer stay float32), else a no-op context."""
-        bf16 = self.precision == "bf16"
-        device_type = self.device_.type if bf16 else "cpu"
-        return torch.autocast(device_type, dtype=torch.bfloat16, enabled=bf16)
+        if self.precision != "bf16":
+            return _NO_AUTOCAST  # cheaper than a disabled autocast on the EEG step
+        return torch.autocast(self.device_.type, dtype=torch.bfloat16)
 
     def _check_gpu_options(self):
         if self.batch_size_predict is not None:

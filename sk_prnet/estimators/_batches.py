@@ -24,7 +24,6 @@ import copy
 import numpy as np
 import torch
 
-from ..modules import IGNORE
 from ._loader import Prefetcher, as_device_tensor, is_memory_mapped, read_rows, to_device
 
 __all__ = [
@@ -231,9 +230,7 @@ class TrainingBatches:
             rows_dev = torch.from_numpy(rows).to(self.device)
             return (self.X.index_select(0, rows_dev[s:e]) for s, e in bounds)
         pick = (lambda s, e: slice(s, e)) if rows is None else (lambda s, e: rows[s:e])
-        host = Prefetcher(
-            lambda b: read_rows(self.X, pick(*b), self.pin), bounds, self.prefetch
-        )
+        host = Prefetcher(lambda b: read_rows(self.X, pick(*b), self.pin), bounds, self.prefetch)
         return (to_device(xb, self.device) for xb in host)
 
 

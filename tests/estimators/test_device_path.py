@@ -10,7 +10,10 @@ from hypothesis import strategies as st
 
 from sk_prnet import PRNetRegressor
 from sk_prnet.estimators._batches import (
-    BATCH_SOURCES, TrainingBatches, batch_source, counted_pairs,
+    BATCH_SOURCES,
+    TrainingBatches,
+    batch_source,
+    counted_pairs,
 )  # fmt: skip
 from sk_prnet.estimators._loader import Prefetcher, read_rows
 from sk_prnet.modules import IGNORE, pair_codes

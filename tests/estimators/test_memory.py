@@ -76,7 +76,8 @@ def test_chunk_sizes_stay_within_the_budget(n_a, n_b, per_item, free):
 def test_rank_scores_in_blocks_equal_the_unchunked_computation(eeg_like, hidden):
     X, y, ratings, _ = eeg_like
     clf = PRNetClassifier(max_epochs=2, batch_size=32, device="cpu", random_state=0,
-                          module__ranking_hidden=hidden).fit(X, y, ranking_target=ratings)  # fmt: skip
+                          module__ranking_hidden=hidden)  # fmt: skip
+    clf.fit(X, y, ranking_target=ratings)
     with torch.inference_mode():
         sides_x, sides_r = clf._pair_sides(X[:37]), clf._pair_sides(X[50:])
         n, m = 37, len(X) - 50
