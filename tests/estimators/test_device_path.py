@@ -229,3 +229,13 @@ def test_ranknet_masked_loss_equals_the_loss_of_the_counted_pairs(pairing):
     g1 = torch.autograd.grad(masked, scores)[0]
     g2 = torch.autograd.grad(indexed, scores)[0]
     torch.testing.assert_close(g1, g2)
+
+
+def test_uint8_images_train_exactly_like_their_float_scaling():
+    X8, rank = label_ordered(n=32, shape=(3, 8, 8))
+    y = np.column_stack([rank[:, 0], -rank[:, 0]])
+    kw = dict(module="vgg", module__channels=(4,), batch_size=8, max_epochs=2, device="cpu",
+              random_state=0)  # fmt: skip
+    a = PRNetRegressor(**kw).fit(X8, y)
+    b = PRNetRegressor(**kw).fit(X8.astype(np.float32) / np.float32(255), y)
+    assert a.history[:, "train_loss"] == b.history[:, "train_loss"]
