@@ -29,6 +29,7 @@ import torch
 
 from sk_prnet import PRNetRegressor
 from sk_prnet.estimators._batches import TrainingBatches
+from sk_prnet.estimators._checks import resolve_device
 from sk_prnet.modules import pair_codes
 
 PAPER = dict(batch_size=128, size=96, channels=(64, 128, 256, 512, 512), steps=20, n=4096)
@@ -168,7 +169,7 @@ def main(argv=None):
     if args.n_images:
         cfg["n"] = args.n_images
     cfg["n"] = max(cfg["n"], cfg["batch_size"] * cfg["steps"])
-    device = PRNetRegressor(device=args.device)._check_hyperparameters()
+    device = resolve_device(args.device)
     torch.backends.cudnn.benchmark = args.cudnn_benchmark
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.machine()
     print(f"torch {torch.__version__}, device {device} ({name}), "

@@ -32,11 +32,11 @@ from ._callbacks import QuietPrintLog
 from ._checkpoint import StepCheckpointer
 from ._checks import _check_real, _overrides, resolve_device
 from ._inference import PairwiseInferenceMixin
-from ._loader import Prefetcher, as_device_tensor, is_memory_mapped, read_rows, to_device
+from ._loader import inference_batches, predict_batch_size
 from ._optim import optimizer_arguments, prime_momentum_buffers
 from ._validation import InputValidationMixin
 
-__all__ = ["PRNetBase", "NO_ALPHA", "PRECISIONS", "predict_batch_size"]
+__all__ = ["PRNetBase", "NO_ALPHA", "PRECISIONS"]
 
 _NO_AUTOCAST = nullcontext()
 
@@ -48,21 +48,6 @@ NO_ALPHA = object()
 
 # module__* keys consumed by the PRNet module itself; every other one goes to the backbone.
 _HEAD_PARAMS = ("task_hidden", "ranking_hidden")
-
-
-def predict_batch_size(batch_size_predict, batch_size):
-    """Rows per inference batch: ``batch_size_predict``, or by default
-    ``max(256, 4 * batch_size)`` (inference keeps no activations for a backward pass, so a
-    batch 4x the training batch needs less memory than a training step).
-
-    Examples
-    --------
-    >>> predict_batch_size(None, 40), predict_batch_size(None, 128), predict_batch_size(64, 40)
-    (256, 512, 64)
-    """
-    if batch_size_predict is not None:
-        return int(batch_size_predict)
-    return max(256, 4 * int(batch_size))
 
 
 class PRNetBase(InputValidationMixin, PairwiseInferenceMixin, NeuralNet):
@@ -497,22 +482,8 @@ default=None
         check_is_fitted(self, ["n_features_in_", "module_"])
 
     def _iter_batches(self, X):
-        """Batches of validated ``X`` on the device, ``batch_size_predict`` rows each: read,
-        cast to float32 (uint8: scaled on the device) and copied batch by batch, never whole.
-        """
         size = predict_batch_size(self.batch_size_predict, self.batch_size)
-        bounds = [slice(s, s + size) for s in range(0, X.shape[0], size)]
-        device = self.device_
-        mapped = is_memory_mapped(X)
-        if device.type == "cpu" and not mapped:  # already in memory: no copy for float32
-            for b in bounds:
-                yield as_device_tensor(X[b], device)
-            return
-        # read ahead where reading costs: a memory map, or a copy to a CUDA device
-        depth = self.prefetch if device.type == "cuda" or mapped else 0
-        pin = device.type == "cuda"
-        for xb in Prefetcher(lambda b: read_rows(X, b, pin), bounds, depth):
-            yield to_device(xb, device)
+        return inference_batches(X, self.device_, size, self.prefetch)
 
     def _module_outputs(self, X, training=False):
         """Yield ``(task_output, embedding)`` per batch of validated ``X`` (float32 even

@@ -16,7 +16,10 @@ import threading
 import numpy as np
 import torch
 
-__all__ = ["as_device_tensor", "is_memory_mapped", "read_rows", "to_device", "Prefetcher"]
+__all__ = [
+    "as_device_tensor", "is_memory_mapped", "read_rows", "to_device", "Prefetcher",
+    "inference_batches", "predict_batch_size",
+]  # fmt: skip
 
 
 def is_memory_mapped(x):
@@ -153,3 +156,37 @@ class Prefetcher:
                 except queue.Empty:
                     pass
                 worker.join(timeout=0.05)
+
+
+def predict_batch_size(batch_size_predict, batch_size):
+    """Rows per inference batch: ``batch_size_predict``, or by default
+    ``max(256, 4 * batch_size)`` (inference keeps no activations for a backward pass, so a
+    batch 4x the training batch needs less memory than a training step).
+
+    Examples
+    --------
+    >>> predict_batch_size(None, 40), predict_batch_size(None, 128), predict_batch_size(64, 40)
+    (256, 512, 64)
+    """
+    if batch_size_predict is not None:
+        return int(batch_size_predict)
+    return max(256, 4 * int(batch_size))
+
+
+def inference_batches(X, device, batch_size, prefetch=0):
+    """Consecutive batches of the host array ``X`` as float32 tensors on ``device``.
+
+    Read, cast (float64 -> float32 on the host; ``uint8`` scaled on the device) and copied
+    batch by batch, never as a whole. In-memory arrays on the CPU are not copied (float32);
+    memory maps and copies to a CUDA device are read ahead by ``prefetch`` batches.
+    """
+    bounds = [slice(s, s + batch_size) for s in range(0, X.shape[0], batch_size)]
+    mapped = is_memory_mapped(X)
+    if device.type == "cpu" and not mapped:
+        for b in bounds:
+            yield as_device_tensor(X[b], device)
+        return
+    depth = prefetch if device.type == "cuda" or mapped else 0
+    pin = device.type == "cuda"
+    for xb in Prefetcher(lambda b: read_rows(X, b, pin), bounds, depth):
+        yield to_device(xb, device)

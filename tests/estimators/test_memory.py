@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 from skorch.dataset import ValidSplit
 
 from sk_prnet import PRNetClassifier, PRNetRegressor
-from sk_prnet.estimators._base import predict_batch_size
 from sk_prnet.estimators._batches import TrainingBatches
 from sk_prnet.estimators._inference import chunk_sizes
+from sk_prnet.estimators._loader import predict_batch_size
 
 
 @pytest.fixture
