@@ -101,8 +101,9 @@ def bench_steps(cfg, device, X, y, repeats):
                                 module__channels_last=channels_last)  # fmt: skip
                 step, peak = time_steps(reg, X, y, cfg["steps"], device, repeats)
                 rate = cfg["batch_size"] / step
+                mem = f"{peak:.0f}" if np.isfinite(peak) else "n/a (CPU)"
                 print(f"| {alpha:g} | {precision} | {channels_last} | {1e3 * step:.1f} | "
-                      f"{rate:.0f} | {peak:.0f} |")  # fmt: skip
+                      f"{rate:.0f} | {mem} |")  # fmt: skip
                 rows.append((alpha, precision, channels_last, step, rate, peak))
     return rows
 

@@ -90,8 +90,9 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         and the optimizer stay float32): faster on GPUs with bf16 units, different numbers.
         See docs/gpu.md.
     prefetch : int, default=2
-        Batches of ``uint8``/memory-mapped inputs read ahead by a background thread (0:
-        off); results do not depend on it.
+        Batches of ``uint8``/memory-mapped inputs (and of any input copied to a GPU at
+        predict time) read ahead by a background thread (0: off); results do not depend
+        on it.
     **kwargs
         skorch-style prefixed parameters: ``module__*``, ``optimizer__*``, ``criterion__*``,
         ``callbacks__*``.
