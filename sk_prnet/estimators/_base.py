@@ -12,7 +12,7 @@ It keeps skorch's machinery (callbacks, history, ``initialize_*``, ``set_params`
 """
 
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from types import MappingProxyType
 
 import numpy as np
@@ -30,7 +30,7 @@ from ..exceptions import TrainingDivergedError, TrainingInterruptedWarning
 from ..modules import PAIRINGS, build_prnet, pair_codes, ranking_loss
 from ..modules.augment import make_augment
 from ..ordinal import check_epsilon
-from ._batches import TrainingBatches, as_device_tensor
+from ._batches import TrainingBatches, free_device_memory
 from ._callbacks import QuietPrintLog
 from ._checkpoint import StepCheckpointer
 from ._checks import (
@@ -43,11 +43,17 @@ from ._checks import (
 )
 from ._determinism import deterministic_algorithms
 from ._inference import PairwiseInferenceMixin
+from ._loader import inference_batches, predict_batch_size
 from ._optim import optimizer_arguments, prime_momentum_buffers
 from ._outcome import check_finite_loss, early_stopped, interrupt_message
 from ._validation import InputValidationMixin
 
-__all__ = ["PRNetBase", "NO_ALPHA"]
+__all__ = ["PRNetBase", "NO_ALPHA", "PRECISIONS"]
+
+_NO_AUTOCAST = nullcontext()
+
+#: Accepted values of ``precision``.
+PRECISIONS = ("fp32", "bf16")
 
 #: Passed as ``alpha`` by estimators without that parameter.
 NO_ALPHA = object()
@@ -101,6 +107,9 @@ class PRNetBase(InputValidationMixin, PairwiseInferenceMixin, NeuralNet):
         augment=None,
         checkpoint_dir=None,
         checkpoint_every=1000,
+        batch_size_predict=None,
+        precision="fp32",
+        prefetch=2,
         **kwargs,
     ):
         self.module = module
@@ -125,6 +134,9 @@ class PRNetBase(InputValidationMixin, PairwiseInferenceMixin, NeuralNet):
         self.augment = augment
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
+        self.batch_size_predict = batch_size_predict
+        self.precision = precision
+        self.prefetch = prefetch
         # skorch-style prefixed parameters (module__*, optimizer__*, callbacks__*, ...).
         self._params_to_validate = set(kwargs)
         vars(self).update(kwargs)
@@ -177,6 +189,7 @@ class PRNetBase(InputValidationMixin, PairwiseInferenceMixin, NeuralNet):
         _check_real("checkpoint_every", self.checkpoint_every, 1, integer=True)
         if not isinstance(self.deterministic, bool | np.bool_):
             raise ValueError(f"deterministic must be True or False, got {self.deterministic!r}.")
+        self._check_gpu_options()
         if self.callbacks is not None and not isinstance(self.callbacks, list | tuple):
             raise ValueError(
                 f"callbacks must be None or a list of skorch callbacks, got {self.callbacks!r}."
@@ -236,7 +249,10 @@ default=None
         # set directly: skorch refuses nn.Module attributes outside initialize_*, and the
         # augmentation holds no trainable state for it to manage
         vars(self)["augment_"] = make_augment(self.augment)
-        data = TrainingBatches(X, task, torch.tensor(rank, dtype=torch.float64), groups, device)
+        data = TrainingBatches(
+            X, task, torch.tensor(rank, dtype=torch.float64), groups, device,
+            free_bytes=free_device_memory(device), prefetch=self.prefetch,
+        )  # fmt: skip
         with self._seeded_rng(device), deterministic_algorithms(self.deterministic):
             if not warm:
                 self.initialize()
@@ -386,10 +402,10 @@ default=None
         if self._rank_weight > 0:
             eps, pairing = self.rank_epsilon_, self.pairing
             codes_fn = lambda r, g: pair_codes(r, eps, pairing, g)  # noqa: E731
+        # batches trained on before the checkpoint are skipped unread (same permutation)
         skip = resume["batch"] if resume else 0
-        for i, batch in enumerate(data.batches(self.batch_size, training, codes_fn)):
-            if i < skip:  # trained on before the checkpoint (same permutation, no RNG use)
-                continue
+        batches = data.batches(self.batch_size, training, codes_fn, skip, self.pairing)
+        for i, batch in enumerate(batches, start=skip):
             if i == skip and resume:
                 self._ckpt.restore_rng(resume["rng"], self.device_)
                 resume = None
@@ -408,6 +424,7 @@ default=None
                 self.history.record_batch(prefix + "_loss", step["loss"].item())
                 self.history.record_batch(prefix + "_batch_size", batch[0].shape[0])
                 self.notify("on_batch_end", batch=batch, training=training, **step)
+        batches.close()  # stops a prefetching reader at once when max_steps cut the epoch
         if resume:  # the checkpoint closed this epoch: continue from its RNG state
             self._ckpt.restore_rng(resume["rng"], self.device_)
         if losses:  # one reduction per epoch instead of a sync per batch
@@ -431,8 +448,9 @@ default=None
             for group in self.optimizer_.param_groups:
                 for p in group["params"]:
                     p.grad = None
-            y_pred = self._training_forward(Xb, yb)
-            loss = self.get_loss(y_pred, yb, X=Xb, training=True)
+            with self._autocast():
+                y_pred = self._training_forward(Xb, yb)
+                loss = self.get_loss(y_pred, yb, X=Xb, training=True)
             loss.backward()
             if self._prime_momentum:
                 self._prime_momentum = prime_momentum_buffers(self.optimizer_)
@@ -452,7 +470,7 @@ default=None
     def validation_step(self, batch, **fit_params):
         """Loss on ``batch`` without gradients (used with ``train_split``)."""
         Xb, yb = batch
-        with torch.no_grad():
+        with torch.no_grad(), self._autocast():
             y_pred = self.infer(Xb)
             loss = self.get_loss(y_pred, yb, X=Xb, training=False)
         return {"loss": loss, "y_pred": y_pred}
@@ -504,15 +522,32 @@ default=None
         check_is_fitted(self, ["n_features_in_", "module_"])
 
     def _iter_batches(self, X):
-        for start in range(0, X.shape[0], self.batch_size):
-            yield as_device_tensor(X[start : start + self.batch_size], self.device_)
+        size = predict_batch_size(self.batch_size_predict, self.batch_size)
+        return inference_batches(X, self.device_, size, self.prefetch)
 
     def _module_outputs(self, X, training=False):
-        """Yield ``(task_output, embedding)`` per batch of validated ``X``."""
+        """Yield ``(task_output, embedding)`` per batch of validated ``X`` (float32 even
+        with ``precision="bf16"``: autocast covers the module only, never the caller)."""
         self._set_training(training)
         with torch.set_grad_enabled(training):
             for xb in self._iter_batches(X):
-                yield self.module_(xb)
+                with self._autocast():
+                    out = self.module_(xb)
+                yield tuple(o.float() for o in out) if self.precision != "fp32" else out
+
+    def _autocast(self):
+        """bf16 autocast on the training device when ``precision="bf16"`` (weights, their
+        gradients and the optimizer stay float32), else a no-op context."""
+        if self.precision != "bf16":
+            return _NO_AUTOCAST  # cheaper than a disabled autocast on the EEG step
+        return torch.autocast(self.device_.type, dtype=torch.bfloat16)
+
+    def _check_gpu_options(self):
+        if self.batch_size_predict is not None:
+            _check_real("batch_size_predict", self.batch_size_predict, 1, integer=True)
+        if not isinstance(self.precision, str) or self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}.")
+        _check_real("prefetch", self.prefetch, 0, integer=True)
 
     def forward_iter(self, X, training=False, device="cpu"):
         """Yield the module's ``(task_output, embedding)`` batch by batch (skorch API).

@@ -32,8 +32,11 @@ _FILE = "sk_prnet_checkpoint.pt"
 _FORMAT, _VERSION = "sk_prnet.checkpoint", 2
 _META_KEYS = {"fingerprint": str, "history": list, "steps": int, "fit_steps": int,
               "epoch": int, "batch": int}  # fmt: skip
-# parameters that do not change the training trajectory
-_IGNORED = {"callbacks", "verbose", "checkpoint_dir", "checkpoint_every", "warm_start", "device"}
+# Parameters that do not change what is trained (results never depend on them).
+_IGNORED = {
+    "callbacks", "verbose", "checkpoint_dir", "checkpoint_every", "warm_start", "device",
+    "prefetch", "batch_size_predict",
+}  # fmt: skip
 
 
 def rng_states(device):

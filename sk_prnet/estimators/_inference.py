@@ -2,9 +2,11 @@
 
 Both use the factorized head: each embedding is projected once (``a = W1 e + b1``,
 ``b = W2 e + b2``) and pair logits are broadcast sums ``a_i + b_j``, so no pair embedding
-``[e_i; e_j]`` is ever built. ``rank_scores`` compares query rows chunk by chunk with the
-whole reference; its largest tensors are ``chunk x n_ref x n_targets x width`` (``width`` 3,
-or the head's hidden size), and the aggregation keeps only per-sample statistics
+``[e_i; e_j]`` is ever built. ``compare`` works batch by batch; ``rank_scores`` keeps only
+the projections (``2 x n_targets x width`` numbers per sample; on the host when they would
+crowd the device, see :func:`~sk_prnet.estimators._batches.batch_source`) and compares
+blocks of query rows with blocks of reference rows, sized by :func:`chunk_sizes` from the
+device's free memory; the aggregation keeps only per-sample statistics
 (see :mod:`sk_prnet.ordinal`).
 """
 
@@ -14,14 +16,61 @@ import numpy as np
 import torch
 
 from ..ordinal import bradley_terry_strengths
+from ._batches import batch_source, free_device_memory
 
-__all__ = ["PairwiseInferenceMixin", "RANK_METHODS"]
+__all__ = ["PairwiseInferenceMixin", "RANK_METHODS", "chunk_sizes"]
 
 #: Aggregations accepted by ``rank_scores``.
 RANK_METHODS = ("borda", "bradley-terry")
 
-# Automatic chunks hold about this many pair logits (float32 temporaries: ~4 MiB each).
+# On the CPU, blocks hold about this many pair logits (float32 temporaries of ~4 MiB each,
+# cache-sized); a device with its own memory gets a share of what is free instead.
 _AUTO_CHUNK_ELEMENTS = 2**20
+# float32 temporaries alive at once per pair logit while a block is evaluated
+_TEMPORARIES = 3
+_CHUNK_FRACTION = 0.25
+
+
+def chunk_sizes(n_a, n_b, bytes_per_item, free_bytes=None, *, fraction=_CHUNK_FRACTION,
+                cpu_bytes=_AUTO_CHUNK_ELEMENTS * 4 * _TEMPORARIES):  # fmt: skip
+    """Rows of each side compared at once in an all-pairs block computation.
+
+    A block of ``c_a x c_b`` pairs takes ``c_a * c_b * bytes_per_item`` bytes; it is kept
+    within ``fraction * free_bytes`` on a device with its own memory, or ``cpu_bytes`` (a
+    cache-sized block) when ``free_bytes`` is ``None``. The second side is kept whole when
+    one row of the first against all of it fits (a single pass over it per block of rows),
+    and split otherwise.
+
+    Parameters
+    ----------
+    n_a, n_b : int
+        Rows of the two sides.
+    bytes_per_item : int
+        Peak bytes of one pair's temporaries.
+    free_bytes : int or None, default=None
+        Free device memory (``None``: the CPU).
+    fraction : float, default=0.25
+    cpu_bytes : int, default=12 MiB
+
+    Returns
+    -------
+    c_a, c_b : int
+        Block sizes, each at least 1 and at most ``max(n, 1)``.
+
+    Examples
+    --------
+    >>> chunk_sizes(1000, 1000, 24)
+    (524, 1000)
+    >>> chunk_sizes(10**6, 10**6, 24, free_bytes=8 * 2**30)
+    (89, 1000000)
+    >>> chunk_sizes(10**6, 10**8, 24, free_bytes=8 * 2**30)
+    (1, 89478485)
+    """
+    budget = cpu_bytes if free_bytes is None else int(fraction * free_bytes)
+    items = max(1, budget // max(1, int(bytes_per_item)))
+    c_b = max(1, min(n_b, items))
+    c_a = max(1, min(n_a, items // c_b))
+    return c_a, c_b
 
 
 class PairwiseInferenceMixin:
@@ -55,10 +104,14 @@ class PairwiseInferenceMixin:
                 f"{X1.shape[0]} and {X2.shape[0]}."
             )
         head = self.module_.pair_head
-        with torch.inference_mode():
-            a = head.project(self._embed(X1))[0]
-            b = head.project(self._embed(X2))[1]
-            proba = torch.softmax(head.rowwise_logits(a, b), dim=-1).float().cpu().numpy()
+        parts = []
+        with torch.inference_mode():  # batch by batch: no embedding outlives its batch
+            for out1, out2 in zip(self._module_outputs(X1), self._module_outputs(X2)):
+                a, b = head.project(out1[1])[0], head.project(out2[1])[1]
+                parts.append(torch.softmax(head.rowwise_logits(a, b), dim=-1).float().cpu())
+        if not parts:
+            return np.empty((0, 3) if self._y_ndim_ == 1 else (0, head.n_targets, 3))
+        proba = torch.cat(parts).numpy()
         return proba[:, 0, :] if self._y_ndim_ == 1 else proba
 
     def rank_scores(self, X, reference=None, method="borda", chunk_size=None):
@@ -84,7 +137,7 @@ class PairwiseInferenceMixin:
 
         Cost: ``n * n_ref`` pair evaluations of the head in chunks (Bradley-Terry with an
         explicit ``reference`` adds the reference's own ``n_ref**2``); memory
-        ``O(chunk_size * n_ref * n_targets * width)`` for the chunk and ``O(n + n_ref)``
+        ``O(chunk_size * n_ref * n_targets * width)`` for a block and ``O(n + n_ref)``
         for the aggregation, never ``O(n * n_ref * d)``.
 
         Parameters
@@ -96,8 +149,10 @@ class PairwiseInferenceMixin:
             self-comparisons.
         method : {"borda", "bradley-terry"}, default="borda"
         chunk_size : int, default=None
-            Query rows compared at once; ``None`` picks it so that a chunk holds about
-            4 million pair logits. Results do not depend on it (up to float rounding).
+            Query rows compared at once (with the whole reference); ``None`` sizes blocks
+            of query and reference rows by :func:`chunk_sizes` (on the CPU about a million
+            pair logits; on a GPU a quarter of its free memory). Results do not depend on
+            it (up to float rounding).
 
         Returns
         -------
@@ -163,42 +218,67 @@ class PairwiseInferenceMixin:
         if n == 0:
             empty = torch.empty((0, m // 2), device=self.device_)
             return empty, empty
+        n_bytes = 4 * n * m
+        where = batch_source(
+            self.device_.type, n_bytes, host_only=False,
+            free_bytes=free_device_memory(self.device_),
+        )  # fmt: skip
+        host = where == "stream"  # too large to keep on the device: blocks are moved there
         parts = [head.sides(out[1]) for out in self._module_outputs(X)]
+        parts = [p.cpu() for p in parts] if host else parts
         return torch.cat(parts).chunk(2, dim=1)
 
-    def _chunked_borda(self, sides_x, sides_r, exclude_self, chunk_size):
+    def _chunked_borda(self, sides_x, sides_r, exclude_self, chunk_size, ref_chunk=None):
         """Symmetrized Borda scores of ``x`` against ``r``: ``(n, n_targets)`` float64.
 
         Equal to :func:`sk_prnet.ordinal.borda_scores` of the forward and reversed pair
-        probabilities, computed chunk by chunk without storing them.
+        probabilities, computed block by block (``chunk_size`` rows of ``x`` against
+        ``ref_chunk`` rows of ``r``; ``None``: see :func:`chunk_sizes`) without storing them.
         """
         head = self.module_.pair_head
         (a_x, b_x), (a_r, b_r) = sides_x, sides_r
         n, n_ref, n_targets = a_x.shape[0], a_r.shape[0], head.n_targets
         if n == 0 or n_ref == 0:
             return np.zeros((n, n_targets))
+        device = self.device_
         if chunk_size is None:
-            chunk_size = max(1, _AUTO_CHUNK_ELEMENTS // (n_ref * n_targets * head.width))
+            per_pair = 4 * _TEMPORARIES * n_targets * head.width
+            chunk_a, chunk_b = chunk_sizes(n, n_ref, per_pair, free_device_memory(device))
+        else:
+            chunk_a, chunk_b = chunk_size, n_ref
+        chunk_b = chunk_b if ref_chunk is None else ref_chunk
         if head.hidden is None:
             # exp(a_i + b_j) = exp(a_i) exp(b_j): probabilities of all pairs from
             # per-sample exponentials by multiply-adds on (n_targets, chunk, n_ref) planes.
             ea_x, eb_x, ea_r, eb_r = (_exp_planes(z, n_targets) for z in (a_x, b_x, a_r, b_r))
 
-            def pref_fn(s, e):
-                return _linear_preferences(ea_x[:, :, s:e], eb_r, ea_r, eb_x[:, :, s:e])
+            def pref_fn(s, e, t, u):
+                x, r = slice(s, e), slice(t, u)
+                ea, eb, ra, rb = (
+                    z[:, :, i].to(device) for z, i in ((ea_x, x), (eb_x, x), (ea_r, r), (eb_r, r))
+                )  # fmt: skip
+                return _linear_preferences(ea, rb, ra, eb)
         else:
 
-            def pref_fn(s, e):
-                return _hidden_preferences(head, a_x[s:e], b_r, a_r, b_x[s:e])
+            def pref_fn(s, e, t, u):
+                ax, bx, ar, br = (z.to(device) for z in (a_x[s:e], b_x[s:e], a_r[t:u], b_r[t:u]))
+                return _hidden_preferences(head, ax, br, ar, bx)
 
         totals = []
-        for start in range(0, n, chunk_size):
-            stop = min(start + chunk_size, n)
-            pref = pref_fn(start, stop)  # (n_targets, chunk, n_ref), symmetrized
-            if exclude_self:
-                rows = torch.arange(stop - start, device=pref.device)
-                pref[:, rows, rows + start] = 0
-            totals.append(pref.sum(dim=2, dtype=torch.float64))
+        for start in range(0, n, chunk_a):
+            stop = min(start + chunk_a, n)
+            total = None
+            for ref_start in range(0, n_ref, chunk_b):
+                ref_stop = min(ref_start + chunk_b, n_ref)
+                pref = pref_fn(start, stop, ref_start, ref_stop)  # (T, rows, ref rows)
+                if exclude_self:  # zero the pairs (i, i) that fall in this block
+                    lo, hi = max(start, ref_start), min(stop, ref_stop)
+                    if lo < hi:
+                        diag = torch.arange(lo, hi, device=pref.device)
+                        pref[:, diag - start, diag - ref_start] = 0
+                part = pref.sum(dim=2, dtype=torch.float64)
+                total = part if total is None else total.add_(part)
+            totals.append(total)
         count = n_ref - 1 if exclude_self else n_ref
         total = torch.cat(totals, dim=1).T.cpu().numpy()
         return total / max(count, 1)

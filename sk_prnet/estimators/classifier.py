@@ -92,6 +92,17 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         bit for bit (at some speed cost); an operation without a deterministic
         implementation then raises. On the CPU it changes nothing: CPU fits already repeat
         bit for bit (same torch build and thread count).
+    batch_size_predict : int or None, default=None
+        Rows per batch in ``predict``, ``compare``, ``rank_scores`` etc.; ``None``:
+        ``max(256, 4 * batch_size)``. Results do not depend on it (up to float rounding).
+    precision : {"fp32", "bf16"}, default="fp32"
+        ``"bf16"`` runs the module and losses under bfloat16 autocast (weights, gradients
+        and the optimizer stay float32): faster on GPUs with bf16 units, different numbers.
+        See docs/gpu.md.
+    prefetch : int, default=2
+        Batches of ``uint8``/memory-mapped inputs (and of any input copied to a GPU at
+        predict time) read ahead by a background thread (0: off); results do not depend
+        on it.
     **kwargs
         skorch-style prefixed parameters: ``module__*``, ``optimizer__*``, ``criterion__*``,
         ``callbacks__*``.
@@ -162,6 +173,9 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         checkpoint_dir=None,
         checkpoint_every=1000,
         deterministic=False,
+        batch_size_predict=None,
+        precision="fp32",
+        prefetch=2,
         **kwargs,
     ):
         super().__init__(
@@ -170,7 +184,9 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
             max_epochs=max_epochs, batch_size=batch_size, train_split=train_split,
             callbacks=callbacks, warm_start=warm_start, verbose=verbose, device=device,
             random_state=random_state, max_steps=max_steps, augment=augment,
-            checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, **kwargs,
+            checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
+            batch_size_predict=batch_size_predict, precision=precision, prefetch=prefetch,
+            **kwargs,
         )  # fmt: skip
         self.deterministic = deterministic
         self.class_order = class_order

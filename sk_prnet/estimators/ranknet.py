@@ -4,10 +4,12 @@ import warnings
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from sklearn.base import RegressorMixin
 
 from ..metrics import ConstantInputWarning, pearson_r
 from ..modules import build_ranknet, ranknet_pairs
+from ..modules.ranknet import ranknet_pair_grid
 from ._base import NO_ALPHA, PRNetBase
 from ._checks import _Unavailable
 from .regressor import PRNetRegressor
@@ -44,7 +46,7 @@ class RankNetRegressor(RegressorMixin, PRNetBase):
         Applied to the counted pairs' logits ``s1 - s2`` and soft targets.
     optimizer, lr, momentum, weight_decay, max_epochs, max_steps, batch_size, train_split, \
 callbacks, warm_start, verbose, device, random_state, augment, checkpoint_dir, \
-checkpoint_every, deterministic, **kwargs
+checkpoint_every, deterministic, batch_size_predict, precision, prefetch, **kwargs
         As in :class:`PRNetClassifier`.
 
     Attributes
@@ -103,6 +105,9 @@ checkpoint_every, deterministic, **kwargs
         checkpoint_dir=None,
         checkpoint_every=1000,
         deterministic=False,
+        batch_size_predict=None,
+        precision="fp32",
+        prefetch=2,
         **kwargs,
     ):
         super().__init__(
@@ -111,7 +116,9 @@ checkpoint_every, deterministic, **kwargs
             max_epochs=max_epochs, batch_size=batch_size, train_split=train_split,
             callbacks=callbacks, warm_start=warm_start, verbose=verbose, device=device,
             random_state=random_state, max_steps=max_steps, augment=augment,
-            checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, **kwargs,
+            checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
+            batch_size_predict=batch_size_predict, precision=precision, prefetch=prefetch,
+            **kwargs,
         )  # fmt: skip
         self.deterministic = deterministic
 
@@ -142,9 +149,20 @@ checkpoint_every, deterministic, **kwargs
         return None
 
     def get_rank_loss(self, y_pred, codes):
-        """The criterion (binary cross-entropy) of the counted pairs' score differences."""
+        """The criterion (binary cross-entropy) of the counted pairs' score differences.
+
+        The default criterion is evaluated on all pairs with a 0/1 mask (the same mean over
+        counted pairs, without a device-to-host synchronization per step); another
+        criterion gets the counted pairs' logits and targets.
+        """
+        crit = self.criterion_
+        plain = crit.reduction == "mean" and crit.weight is None and crit.pos_weight is None
+        if type(crit) is torch.nn.BCEWithLogitsLoss and plain:
+            logits, targets, mask = ranknet_pair_grid(y_pred[0], codes, self.pairing)
+            total = F.binary_cross_entropy_with_logits(logits, targets, mask, reduction="sum")
+            return total / mask.sum()
         logits, targets = ranknet_pairs(y_pred[0], codes, self.pairing)
-        return self.criterion_(logits, targets)
+        return crit(logits, targets)
 
     def _decode(self, task_out):
         out = task_out.numpy().astype(np.float64)

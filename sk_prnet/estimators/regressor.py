@@ -32,7 +32,7 @@ class PRNetRegressor(RegressorMixin, PRNetBase):
     criterion : type of torch loss, default=torch.nn.MSELoss
     optimizer, lr, momentum, weight_decay, max_epochs, max_steps, batch_size, train_split, \
 callbacks, warm_start, verbose, device, random_state, augment, checkpoint_dir, \
-checkpoint_every, deterministic, **kwargs
+checkpoint_every, deterministic, batch_size_predict, precision, prefetch, **kwargs
         As in :class:`PRNetClassifier`.
     standardize_target : bool, default=False
         Train the regression head on targets standardized per output (mean 0, std 1 over
@@ -101,6 +101,9 @@ checkpoint_every, deterministic, **kwargs
         checkpoint_every=1000,
         deterministic=False,
         standardize_target=False,
+        batch_size_predict=None,
+        precision="fp32",
+        prefetch=2,
         **kwargs,
     ):
         super().__init__(
@@ -109,7 +112,9 @@ checkpoint_every, deterministic, **kwargs
             max_epochs=max_epochs, batch_size=batch_size, train_split=train_split,
             callbacks=callbacks, warm_start=warm_start, verbose=verbose, device=device,
             random_state=random_state, max_steps=max_steps, augment=augment,
-            checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, **kwargs,
+            checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
+            batch_size_predict=batch_size_predict, precision=precision, prefetch=prefetch,
+            **kwargs,
         )  # fmt: skip
         self.deterministic = deterministic
         self.standardize_target = standardize_target

@@ -55,6 +55,10 @@ class VGGBackbone(nn.Module):
         Channels of the input images.
     channels : sequence of int, default=(64, 128, 256, 512, 512)
         Output channels of each stage (the paper's five stages).
+    channels_last : bool, default=False
+        Keep the convolution weights and activations in channels-last (NHWC) memory
+        layout: the same function (outputs equal up to float rounding), usually faster on
+        GPUs with tensor cores, especially with ``precision="bf16"``.
 
     Shapes
     ------
@@ -62,8 +66,9 @@ class VGGBackbone(nn.Module):
     with ``S = len(channels)``: ``(N, 4608)`` for 96x96 images.
     """
 
-    def __init__(self, in_channels=3, channels=(64, 128, 256, 512, 512)):
+    def __init__(self, in_channels=3, channels=(64, 128, 256, 512, 512), channels_last=False):
         super().__init__()
+        self.channels_last = bool(channels_last)
         layers, width = [], int(in_channels)
         for c in channels:
             layers += [
@@ -75,9 +80,13 @@ class VGGBackbone(nn.Module):
             ]
             width = int(c)
         self.features = nn.Sequential(*layers)
+        if self.channels_last:  # 4-D weights only; moving devices later keeps the layout
+            self.to(memory_format=torch.channels_last)
 
     def forward(self, x):
         """Embed a batch of images: ``(N, C, H, W)`` -> ``(N, d)``."""
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         return self.features(x).flatten(1)
 
 

@@ -11,7 +11,7 @@ from .backbones import build_backbone, embedding_size
 from .heads import TaskHead
 from .pairing import IGNORE, _sides
 
-__all__ = ["RankNetModule", "build_ranknet", "ranknet_pairs"]
+__all__ = ["RankNetModule", "build_ranknet", "ranknet_pairs", "ranknet_pair_grid"]
 
 
 class RankNetModule(nn.Module):
@@ -86,8 +86,31 @@ def ranknet_pairs(scores, codes, pairing="split"):
     targets : Tensor of shape (n_counted,)
         1 for higher, 0 for lower, 1/2 for similar (RankNet's tie target).
     """
+    logits, targets, keep = ranknet_pair_grid(scores, codes, pairing)
+    keep = keep.bool()
+    return logits[keep], targets[keep]
+
+
+def ranknet_pair_grid(scores, codes, pairing="split"):
+    """RankNet logits, soft targets and a 0/1 mask of counted pairs, for all pairs.
+
+    The masked form of :func:`ranknet_pairs`: same shapes as ``codes``, so a masked mean
+    (``(loss * mask).sum() / mask.sum()``) gives the same loss without boolean indexing,
+    whose data-dependent size costs a device-to-host synchronization per step on CUDA.
+
+    Parameters
+    ----------
+    scores : Tensor of shape (N, n_targets)
+    codes : LongTensor of shape (N_a, N_b, n_targets)
+    pairing : {"split", "all"}, default="split"
+
+    Returns
+    -------
+    logits, targets, mask : Tensor of shape (N_a, N_b, n_targets)
+        ``s1 - s2``; 1, 0 or 1/2 (ignored pairs: 0); 1.0 for counted pairs, else 0.0.
+    """
     s1, s2 = _sides(scores, pairing)
     logits = s1[:, None, :] - s2[None, :, :]
-    keep = codes != IGNORE
-    targets = codes[keep].to(logits.dtype) * 0.5
-    return logits[keep], targets
+    mask = (codes != IGNORE).to(logits.dtype)
+    targets = codes.clamp(min=0).to(logits.dtype) * 0.5
+    return logits, targets, mask
