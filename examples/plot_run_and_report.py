@@ -69,10 +69,13 @@ print(f"{second.already_done} units were already done, {second.ran} ran now")
 print(render_report(store))
 
 # %%
-# Its figure: each point is one fold, baseline (x) against PRNet (y).
+# The figure ``sk-prnet report --figures`` writes for this sweep: each metric's mean over
+# the folds as alpha goes from the baseline to PRNet.
 paths = write_figures(load_results(store), workdir / "figures")
 print([p.name for p in paths])
-fig, ax = plt.subplots(figsize=(5, 5))
-ax.imshow(mpimg.imread(paths[0]))
+image = mpimg.imread(paths[0])
+fig = plt.figure(figsize=(9, 9 * image.shape[0] / image.shape[1]))
+ax = fig.add_axes([0, 0, 1, 1])
+ax.imshow(image)
 ax.axis("off")
 plt.show()
