@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   -- create .venv if needed, install, run the main job
 #   make test   -- create .venv if needed, install with test extras, run the suite
+#   make docs   -- build the documentation site into docs/_build/html
 # Torch is installed first, pinned to the CPU build that sits on this machine's disk
 # (torch==2.13.0), so that resolving the package never pulls a multi-GB CUDA build.
 
@@ -10,7 +11,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: demo test install install-test lint bench clean
+.PHONY: demo test docs install install-test install-docs lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,11 +28,20 @@ install: $(VENV)/.torch
 install-test: $(VENV)/.torch
 	$(PIP) install --quiet -e ".[test,plot]"
 
+install-docs: $(VENV)/.torch
+	$(PIP) install --quiet -e ".[docs]"
+
 demo: install
 	$(VENV)/bin/sk-prnet demo
 
 test: install-test
 	$(PY) -m pytest -q -p no:cacheprovider tests
+
+# The HTML site, with the example gallery executed; any warning fails the build.
+docs: install-docs
+	rm -rf docs/_build docs/generated docs/auto_examples
+	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	@echo "docs/_build/html/index.html"
 
 lint: install-test
 	$(PIP) install --quiet ruff
@@ -42,4 +52,4 @@ bench: install-test
 	$(PY) benchmarks/bench_fit.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache docs/_build docs/generated docs/auto_examples

@@ -1,12 +1,12 @@
-"""Run the EEG examples (``examples/deap_pipeline.py``, ``examples/seed_pipeline.py``) end to end.
+"""Run every gallery example (``examples/plot_*.py``) end to end at toy size.
 
-Each example's ``main(argv)`` is called in-process on tiny synthetic data written to
-``tmp_path`` (few subjects, trials and windows, one or two epochs), and its returned tables are
-checked: expected rows and columns, finite scores in [0, 1], and -- for DEAP -- that the
+Each script runs in-process with ``SK_PRNET_EXAMPLES_QUICK=1`` (few subjects, windows and
+epochs) and a non-interactive matplotlib backend; the variables it leaves behind are
+checked: the tables have the expected rows, the scores are finite, and -- for DEAP -- the
 ratings really reach the network through metadata routing.
 """
 
-import importlib.util
+import runpy
 from pathlib import Path
 
 import numpy as np
@@ -14,139 +14,104 @@ import pytest
 
 from sk_prnet import PRNetClassifier
 
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def _load(name):
-    spec = importlib.util.spec_from_file_location(f"_example_{name}", EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _run(name, monkeypatch, tmp_path):
+    monkeypatch.setenv("SK_PRNET_EXAMPLES_QUICK", "1")
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))  # synthetic data below tmp_path
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setattr(plt, "show", lambda *a, **k: None)
+    try:
+        return runpy.run_path(str(EXAMPLES / f"{name}.py"), run_name="__main__")
+    finally:
+        plt.close("all")
 
 
-def _check_scores(values):
-    values = np.asarray(values, dtype=float)
-    assert values.size > 0
-    assert np.isfinite(values).all()
-    assert ((values >= 0) & (values <= 1)).all()
+def test_every_example_is_a_gallery_script():
+    scripts = sorted(p.name for p in EXAMPLES.glob("*.py"))
+    assert scripts and all(s.startswith("plot_") for s in scripts), scripts
+    for script in scripts:
+        head = (EXAMPLES / script).read_text(encoding="utf-8").split('"""')[1].splitlines()
+        assert head[1] and set(head[2]) == {"="}, f"{script}: reST title missing"
 
 
 @pytest.fixture
 def fit_spy(monkeypatch):
-    """Record the metadata every PRNetClassifier.fit receives."""
+    """Record the metadata every PRNetClassifier.fit receives (then fit for real)."""
     calls = []
     original = PRNetClassifier.fit
 
-    def fit(self, X, y, ranking_target=None, rank_groups=None):
-        calls.append({"ranking_target": ranking_target, "rank_groups": rank_groups, "n": len(X)})
-        return original(self, X, y, ranking_target=ranking_target, rank_groups=rank_groups)
+    def fit(self, X, y, ranking_target=None, rank_groups=None, **kwargs):
+        calls.append({"ranking_target": ranking_target, "n": len(X)})
+        return original(self, X, y, ranking_target=ranking_target, rank_groups=rank_groups,
+                        **kwargs)
 
     monkeypatch.setattr(PRNetClassifier, "fit", fit)
     return calls
 
 
-def test_deap_example(tmp_path, capsys, fit_spy):
-    deap = _load("deap_pipeline")
-    n_subjects, n_splits = 2, 2
-    result = deap.main(
-        [
-            "--synthetic-dir",
-            str(tmp_path),
-            "--n-subjects",
-            str(n_subjects),
-            "--n-trials",
-            "20",
-            "--trial-seconds",
-            "4",
-            "--max-epochs",
-            "1",
-            "--n-splits",
-            str(n_splits),
-            "--inner-splits",
-            "2",
-            "--k",
-            "20",
-        ]
-    )
-    out = capsys.readouterr().out
-    assert "SYNTHETIC DEAP" in out and "licensed" in out
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["s01.dat", "s02.dat"]
-    models = list(deap.MODELS)
-
-    # (a) grid search per subject: 3 settings each, a selected one, a held-out score.
-    search, grid = result["search"], result["grid"]
-    assert list(search["subject"]) == [1, 2]
-    assert set(search["alpha"]) <= {0.0, 1.0}
-    assert {"inner_cv_f1", "held_out_f1", "epsilon"} <= set(search.columns)
-    _check_scores(search[["inner_cv_f1", "held_out_f1"]])
-    assert len(grid) == n_subjects * 3
-    assert set(grid["setting"]) == {"alpha=0", "alpha=1, eps=0.25", "alpha=1, eps=1"}
-    _check_scores(grid["inner_f1"])
-
-    # (b) subject-dependent CV: model x subject x fold x target x metric.
-    scores = result["scores"]
-    assert list(scores.columns[:6]) == ["model", "subject", "fold", "target", "metric", "value"]
-    assert len(scores) == len(models) * n_subjects * n_splits * 2 * 2
+def test_deap_example(monkeypatch, tmp_path, fit_spy):
+    ns = _run("plot_deap_ranking_vs_baseline", monkeypatch, tmp_path)
+    scores, data = ns["scores"], ns["data"]
+    assert set(scores["model"]) == set(ns["models"])
     assert set(scores["target"]) == {"arousal", "valence"}
-    assert set(scores["metric"]) == {"accuracy", "f1"}
-    _check_scores(scores["value"])
-    assert list(result["summary"].index) == models
-    assert list(result["tests"].index) == ["arousal", "valence"]
-
-    # (c) leave one subject out: one finite score per left-out subject and model.
-    loso = result["loso"]
-    assert list(loso.columns) == ["subject", *models] and list(loso["subject"]) == [1, 2]
-    _check_scores(loso[models])
-
-    # Routing delivered the 1-9 ratings (2 targets) to every fit, and the subject ids as
-    # rank_groups to the leave-one-subject-out fits only.
+    assert scores.groupby("model")["subject"].nunique().eq(2).all()
+    assert np.isfinite(scores["value"]).all() and scores["value"].between(0, 1).all()
+    # every fit got the ratings of its own training windows (continuous, not the classes)
     assert fit_spy and all(c["ranking_target"] is not None for c in fit_spy)
-    assert all(np.shape(c["ranking_target"]) == (c["n"], 2) for c in fit_spy)
-    ratings = np.concatenate([np.ravel(c["ranking_target"]) for c in fit_spy])
-    assert ratings.min() >= 1 and ratings.max() <= 9 and np.unique(ratings).size > 2
-    grouped = [c for c in fit_spy if c["rank_groups"] is not None]
-    assert len(grouped) == len(models) * n_subjects
+    for call in fit_spy:
+        rt = np.asarray(call["ranking_target"])
+        assert rt.shape == (call["n"], 2)
+        assert np.isin(rt, data.ratings).all() and not np.isin(rt, [0, 1]).all()
 
 
-def test_seed_example(tmp_path, capsys):
-    seed = _load("seed_pipeline")
-    n_subjects, n_sessions = 2, 2
-    result = seed.main(
-        [
-            "--synthetic-dir",
-            str(tmp_path),
-            "--n-subjects",
-            str(n_subjects),
-            "--n-sessions",
-            str(n_sessions),
-            "--n-windows",
-            "3",
-            "5",
-            "--max-epochs",
-            "2",
-        ]
-    )
-    out = capsys.readouterr().out
-    assert "SYNTHETIC SEED" in out and "licensed" in out
-    assert (tmp_path / "ExtractedFeatures" / "label.mat").exists()
-    models = list(seed.MODELS)
+def test_seed_example(monkeypatch, tmp_path):
+    ns = _run("plot_seed_session", monkeypatch, tmp_path)
+    assert ns["codes"].tolist() == [[1, 0, 0], [2, 1, 0], [2, 2, 1]]  # Table III
+    data, first, train, test = ns["data"], ns["first"], ns["train"], ns["test"]
+    assert set(data.trial_index[first][train]) == set(range(1, 10))
+    assert set(data.trial_index[first][test]) == set(range(10, 16))
+    scores = ns["scores"]
+    assert set(scores["metric"]) == {"accuracy", "f1_macro"}
+    assert np.isfinite(scores["value"]).all()
 
-    # Table III: negative < neutral < positive.
-    rel = result["relations"].to_numpy()
-    assert (np.diag(rel) == "similar").all()
-    assert rel[0, 2] == "lower" and rel[2, 0] == "higher" and rel[1, 0] == "higher"
 
-    # The paper's split: trials 1-9 train, 10-15 test.
-    assert list(result["split"]["trials"]) == ["1-9", "10-15"]
+def test_grid_search_example(monkeypatch, tmp_path):
+    ns = _run("plot_grid_search_alpha_epsilon", monkeypatch, tmp_path)
+    table = ns["table"]
+    assert table.shape == (2, 2) and np.isfinite(table.to_numpy()).all()
+    # alpha=0 never evaluates the ranking head: its row cannot depend on epsilon
+    np.testing.assert_allclose(table.loc[0.0].to_numpy(), table.loc[0.0].iloc[0])
 
-    scores = result["scores"]
-    assert list(scores.columns[:5]) == ["model", "subject", "session", "metric", "value"]
-    assert len(scores) == len(models) * n_subjects * n_sessions * 2
-    _check_scores(scores["value"])
-    per_session = result["per_session"]
-    assert per_session.shape == (n_subjects * n_sessions, len(models) * 2)
-    _check_scores(per_session)
-    assert list(result["mean"].index) == models
-    assert list(result["mean"].columns) == ["accuracy", "f1"]
-    assert list(result["summary"].index) == models
-    assert result["tests"].loc["emotion", "n_subjects"] == n_subjects
+
+def test_compare_rank_scores_example(monkeypatch, tmp_path):
+    ns = _run("plot_compare_rank_scores", monkeypatch, tmp_path)
+    proba = ns["proba"]
+    assert proba.shape == (5, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+    for name, s in ns["scores"].items():
+        assert np.shape(s) == ns["y_test"].shape and np.isfinite(s).all(), name
+
+
+def test_affectnet_example(monkeypatch, tmp_path):
+    pytest.importorskip("kornia")
+    pytest.importorskip("PIL")
+    ns = _run("plot_affectnet_augmentation", monkeypatch, tmp_path)
+    assert ns["faces"].images.shape[1:] == (3, 96, 96)
+    original, *augmented = ns["rows"]
+    assert all(a.shape == original.shape for a in augmented)
+    assert not any(np.allclose(a.numpy(), original.numpy()) for a in augmented)
+    assert ns["net"].steps_ == 2 and np.isfinite(ns["net"].predict(ns["faces"].images[:4])).all()
+
+
+def test_run_and_report_example(monkeypatch, tmp_path):
+    ns = _run("plot_run_and_report", monkeypatch, tmp_path)
+    second = ns["second"]
+    assert (second.already_done, second.ran, second.missing) == (3, 7, 0)
+    assert "complete (10/10 units)" in ns["render_report"](ns["store"])
+    assert ns["paths"] and all(p.exists() for p in ns["paths"])
