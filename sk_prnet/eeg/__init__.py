@@ -1,5 +1,6 @@
 """EEG windowing, montages and spectral feature transformers."""
 
+from ._bad_channels import BadChannelWarning
 from .band_features import (
     BandPower,
     DifferentialEntropy,
@@ -19,6 +20,7 @@ from .spectrum import band_power, band_variance, check_bands, welch_psd
 from .windowing import sliding_windows
 
 __all__ = [
+    "BadChannelWarning",
     "BandPower",
     "DifferentialEntropy",
     "PowerAsymmetry",
