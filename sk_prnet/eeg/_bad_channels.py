@@ -12,7 +12,9 @@ import warnings
 
 import numpy as np
 
-__all__ = ["BadChannelWarning", "POLICIES", "check_policy", "zero_nonfinite", "impute"]
+from ._validation import format_names
+
+__all__ = ["BadChannelWarning", "POLICIES", "check_policy", "impute"]
 
 #: Values of the ``flat`` and ``nan`` parameters of the spectral transformers.
 POLICIES = ("impute", "raise")
@@ -33,31 +35,14 @@ def check_policy(value, name, owner):
     return value
 
 
-def zero_nonfinite(X, policy, raise_nonfinite):
-    """Find signals holding NaN/inf; with ``policy="impute"`` return a copy where they are 0.
-
-    Returns ``(X, rows)`` with ``rows`` (n_epochs, n_channels) marking those signals, or
-    ``(X, None)`` when every value is finite (checked with a single sum first: one pass).
-    A zeroed signal is constant, so the spectrum code sees an ordinary flat channel.
-    """
-    with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(np.sum(X)):
-            return X, None
-    rows = ~np.isfinite(X).all(axis=-1)
-    if not rows.any():  # the sum overflowed, the values are finite
-        return X, None
-    if policy == "raise":
-        raise_nonfinite(X)
-    return np.where(rows[..., None], X.dtype.type(0), X), rows
-
-
 def _epochs(mask):
     epochs = np.flatnonzero(mask)
     shown = ", ".join(str(e) for e in epochs[:10]) + (", ..." if len(epochs) > 10 else "")
     return f"{len(epochs)} epoch(s) ({shown})"
 
 
-def impute(features, bad, fill_values, owner, names, flat, nonfinite, fitting):
+def impute(features, bad, fill_values, owner, names, flat, nonfinite, fitting,
+           feature_names):  # fmt: skip
     """Replace ``features[bad]`` by the fit-time means and warn which channels/epochs.
 
     ``features`` (n_epochs, n_features) has NaN where ``bad``; ``flat`` and ``nonfinite``
@@ -67,10 +52,11 @@ def impute(features, bad, fill_values, owner, names, flat, nonfinite, fitting):
     if fitting:
         counts = (~bad).sum(axis=0)
         if (counts == 0).any():
+            never = [feature_names[j] for j in np.flatnonzero(counts == 0)]
             raise ValueError(
-                f"{owner}: some features are computed from a channel that is flat or holds "
-                "NaN/inf in every epoch given to fit, so there is nothing to impute them from. "
-                "Drop that channel (or those epochs) before fitting."
+                f"{owner}: feature(s) {format_names(never)} come from a channel that is flat or "
+                "holds NaN/inf in every epoch given to fit, so there is nothing to impute them "
+                "from. Drop that channel (or those epochs) before fitting."
             )
         fill_values = np.where(bad, 0, features).sum(axis=0) / counts
     parts = []

@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._bad_channels import check_policy, impute, zero_nonfinite
+from ._bad_channels import check_policy, impute
 from ._validation import (
     check_ch_names,
     check_epochs,
@@ -173,15 +173,11 @@ class _SpectralBase(TransformerMixin, BaseEstimator):
     def _transform(self, X, fitting=False):
         kinds = self._kinds()
         owner = self._owner()
-        X, nonfinite = zero_nonfinite(
-            X, self.nan_, lambda X: _raise_nonfinite(X, owner, self.ch_names_)
-        )
-        if nonfinite is not None:
-            nonfinite = nonfinite[:, self._picks]
         spec = _welch_epochs(
             X, float(self.sfreq), self.nperseg_, picks=self._picks, owner=owner,
-            ch_names=self.ch_names_,
+            ch_names=self.ch_names_, nonfinite=self.nan_,
         )  # fmt: skip
+        nonfinite = spec.nonfinite  # signals with NaN/inf, to impute (nan="impute")
         dtype = spec.psd.dtype
         n_epochs, n_picks, n_freqs = spec.psd.shape
         n_bands = len(self.bands_)
@@ -234,8 +230,9 @@ class _SpectralBase(TransformerMixin, BaseEstimator):
         if bad.any():
             flat = zero_seen if zero_seen.any() else None
             features, fill = impute(
-                features, bad, self.fill_values_, owner, picked_names, flat, nonfinite, fitting
-            )
+                features, bad, self.fill_values_, owner, picked_names, flat, nonfinite, fitting,
+                self._feature_names,
+            )  # fmt: skip
             if fitting:
                 self.fill_values_ = fill
         elif fitting and (self.flat_ == "impute" or self.nan_ == "impute"):
