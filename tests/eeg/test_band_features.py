@@ -16,8 +16,8 @@ from sklearn.model_selection import GroupKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-import sk_prnet.eeg.band_features as band_features_module
 import sk_prnet.eeg._spectral_base as spectral_base_module
+import sk_prnet.eeg.band_features as band_features_module
 from sk_prnet.eeg import (
     DEAP_EEG_CHANNELS,
     DEAP_SYMMETRIC_PAIRS,
