@@ -84,9 +84,10 @@ def test_psd_and_asymmetry_match_the_script_per_trial_baseline(deap_dir):
         assert data.ratings[row].tolist() == _labels(d, subject)[trial, [1, 0]].tolist()
     # trial 0's baseline would give another value for a later trial: the check can fail
     rec = raw[2][2, :32]
-    wrong = _db_bands(rec[:, PRE : PRE + 256])["theta"][7] - _db_bands(
-        raw[2][0, :32, PRE - 256 : PRE]
-    )["theta"][7]
+    wrong = (
+        _db_bands(rec[:, PRE : PRE + 256])["theta"][7]
+        - _db_bands(raw[2][0, :32, PRE - 256 : PRE])["theta"][7]
+    )
     row = np.flatnonzero(data.trial == 202)[0]
     assert abs(data.X[row, names.index("psd_T7_theta")] - wrong) > 1.0
 

@@ -121,7 +121,7 @@ def test_flat_epochs_in_fit_are_left_out_of_the_means(recording):
 def test_channel_flat_in_every_fit_epoch_is_a_clear_error(recording):
     X_train, _, _, _ = recording
     with pytest.raises(ValueError, match=r"'psd_Pz_theta', .* in every epoch given to fit"):
-        BandPower(SFREQ).fit(_saturate(X_train, slice(None), "Pz"))
+        BandPower(SFREQ, ch_names=CH).fit(_saturate(X_train, slice(None), "Pz"))
 
 
 @pytest.mark.parametrize("param", ["flat", "nan"])
