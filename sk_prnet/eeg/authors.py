@@ -325,6 +325,9 @@ def authors_features(recordings, sfreq=128.0, pretrial_samples=384, *, kinds=("p
                     ],
                     axis=-1,
                 )  # (n_windows, n_channels, n_de_bands), population variance
+                # a flat raw signal filters to rounding noise, not to 0: make its log -inf
+                raw = segments[i]
+                var[raw.max(axis=-1) == raw.min(axis=-1)] = 0.0
                 with np.errstate(divide="ignore"):
                     de = 0.5 * (np.log10(var) + _LOG10_2PI_E)
                 _check_finite(de, "de", t, ch_names)

@@ -178,3 +178,6 @@ def test_flat_channel_is_a_clear_error():
     rec[1, 5] = 7.0
     with pytest.raises(ValueError, match=r"'FC1'.* trial 1 .*flat"):
         authors_features(rec)
+    rec[1, 5, :PRE] = np.random.default_rng(1).standard_normal(PRE)  # flat in the trial only
+    with pytest.raises(ValueError, match=r"'FC1'.* trial 1 .*zero variance"):
+        authors_features(rec, kinds=("de",))
