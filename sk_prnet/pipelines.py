@@ -180,6 +180,12 @@ def load_deap_recipe(data_dir, recipe="paper", subjects=None, features=None, **l
         data.recipe = recipe
         return data
     features = _check_features(features, spec)
+    fixed = sorted(set(load_kwargs) & {"window", "step", "baseline", "return_baseline"})
+    if fixed:
+        raise ValueError(
+            f"The 'authors' recipe sets {fixed} itself (it reads whole recordings and cuts the "
+            "script's windows); change DEAP_RECIPES['authors'] or use authors_features instead."
+        )
     load_kwargs.setdefault("dtype", np.float64)
     parts, names, last, filenames = [], None, None, []
     # One subject at a time: whole recordings of a subject are ~80 MB in float64.

@@ -168,6 +168,11 @@ def test_bad_features_are_a_clear_error(deap_dir, features):
         load_deap_recipe(deap_dir[0], "authors", features=features)
 
 
+def test_windowing_arguments_are_refused(deap_dir):
+    with pytest.raises(ValueError, match=r"sets \['step', 'window'\] itself"):
+        load_deap_recipe(deap_dir[0], "authors", window=1.0, step=0.5)
+
+
 def test_features_with_the_paper_recipe_is_an_error(deap_dir):
     with pytest.raises(ValueError, match="'authors' recipe"):
         load_deap_recipe(deap_dir[0], "paper", features=("de",))
