@@ -186,3 +186,14 @@ def test_flat_channel_is_a_clear_error():
     rec[1, 5, :PRE] = np.random.default_rng(1).standard_normal(PRE)  # flat in the trial only
     with pytest.raises(ValueError, match=r"'FC1'.* trial 1 .*zero variance"):
         authors_features(rec, kinds=("de",))
+
+
+def test_filter_lengths_and_bad_band_edges():
+    from sk_prnet.eeg import AUTHORS_DE_BANDS, firwin_bandpass
+
+    # ceil(3.3 * 128 / narrowest transition), odd: 2 Hz -> 213, 3 Hz -> 141, 7.5 Hz -> 57
+    lengths = {b: len(firwin_bandpass(lo, hi, FS)) for b, (lo, hi) in AUTHORS_DE_BANDS.items()}
+    assert lengths == {"theta": 213, "slow_alpha": 213, "alpha": 213, "beta": 141, "gamma": 57}
+    for lo, hi in [(0.0, 8.0), (8.0, 4.0), (30.0, 64.0)]:
+        with pytest.raises(ValueError, match="0 < l_freq < h_freq < sfreq / 2"):
+            firwin_bandpass(lo, hi, FS)
