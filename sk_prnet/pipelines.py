@@ -48,16 +48,22 @@ __all__ = [
     "make_seed_pipeline",
 ]
 
-#: The DEAP feature recipes: windowing, bands, scale and baseline handling. ``starts``:
-#: ``"all"`` cuts every window that fits, ``"script"`` stops as the script's
-#: ``range(0, n_trial - n_window, n_step)`` does (one window fewer when the last one ends
-#: exactly at the end of the trial). ``db``: ``False`` for log10 of the mean band power,
-#: ``"per_bin"`` for the mean over the band's bins of 10 log10 of each bin.
+#: The DEAP feature recipes. ``window``/``step`` (seconds), ``bands`` (Hz, ``[lo, hi)``) and,
+#: for ``"authors"``, ``de_bands`` (FIR pass bands), ``baseline_seconds``,
+#: ``subtract_baseline`` and the default ``features`` are read when a pipeline or data set is
+#: built: a new entry such as ``DEAP_RECIPES["authors_3s"] = {**DEAP_RECIPES["authors"],
+#: "baseline_seconds": 3.0}`` is a new recipe for :func:`load_deap_recipe` and
+#: :func:`make_deap_pipeline` (every recipe but ``"paper"`` is computed as ``"authors"``; the
+#: runner knows ``"paper"`` and ``"authors"``). Fixed by the implementation:
+#: ``"paper"`` takes log10 of the mean band power over non-overlapping windows
+#: (:func:`~sk_prnet.eeg.make_deap_features`); ``"authors"`` averages 10 log10 of each bin and
+#: starts windows at the script's ``range(0, n_trial - n_window, n_step)``
+#: (:func:`~sk_prnet.eeg.authors_features`).
 DEAP_RECIPES = {
-    "paper": {"window": 2.0, "step": None, "starts": "all", "bands": dict(PAPER_BANDS),
-              "db": False, "baseline_seconds": None, "features": ("psd", "psa")},
-    "authors": {"window": 2.0, "step": 0.25, "starts": "script", "bands": dict(AUTHORS_BANDS),
-                "de_bands": dict(AUTHORS_DE_BANDS), "db": "per_bin", "baseline_seconds": 2.0,
+    "paper": {"window": 2.0, "step": None, "bands": dict(PAPER_BANDS),
+              "baseline_seconds": None},
+    "authors": {"window": 2.0, "step": 0.25, "bands": dict(AUTHORS_BANDS),
+                "de_bands": dict(AUTHORS_DE_BANDS), "baseline_seconds": 2.0,
                 "subtract_baseline": True, "features": ("psd", "asym")},
 }  # fmt: skip
 
