@@ -1,8 +1,21 @@
-"""Fisher-score feature selection (the "keep the 100 most discriminative features" step).
+"""Fisher-criterion feature selection (the "keep the 100 most discriminative features" step).
 
-The PRNet EEG pipeline (Zoumpourlis & Patras, ACII 2021, Sec. IV) ranks the spectral features
-with Fisher's criterion and keeps the 100 best before standardisation. This module provides that
-step as a scikit-learn selector, so that it is re-fitted on the training folds only.
+The PRNet EEG pipeline (Zoumpourlis & Patras, ACII 2021, Sec. IV) ranks the features "with
+Fisher's linear discriminant, similarly to [10]" (Koelstra et al. 2012, the DEAP paper, Sec.
+6.1) and keeps the 100 best before standardisation, on DEAP and on SEED. This module provides
+that step as a scikit-learn selector, so that it is re-fitted on the training folds only.
+
+Two criteria are available (``criterion=``):
+
+``"deap"``
+    Koelstra et al.'s ``J(f) = |mu_1 - mu_2| / (sigma_1**2 + sigma_2**2)`` for two classes; for
+    more classes (SEED's negative/neutral/positive) the mean of ``J`` over all class pairs.
+``"fisher"``
+    The class-size-weighted Fisher score ``sum_c n_c (mu_c - mu)**2 / sum_c n_c sigma_c**2``.
+
+Both use population variances (``ddof=0``). They rank features differently when the classes
+are imbalanced (most DEAP subjects): ``"fisher"`` weights each class's variance by its size,
+``"deap"`` weights the two classes equally.
 """
 
 import warnings
@@ -15,39 +28,63 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["FisherFeatureSelector", "fisher_score"]
+__all__ = ["FisherFeatureSelector", "fisher_score", "deap_fisher_criterion"]
 
 _CLASS_TARGETS = ("binary", "multiclass", "multiclass-multioutput", "multilabel-indicator")
+#: Selection criteria of :class:`FisherFeatureSelector`.
+CRITERIA = ("deap", "fisher")
+
+
+def _class_stats(X, y):
+    """Per-class sizes, means and population variances of the columns of float64 ``X``."""
+    classes, y_idx = np.unique(y, return_inverse=True)
+    if classes.shape[0] < 2:
+        raise ValueError(
+            f"The Fisher criterion needs at least 2 classes in y, got only {classes.tolist()!r}. "
+            "Check that the training fold contains both low and high ratings."
+        )
+    sizes, means, variances = [], [], []
+    for c in range(classes.shape[0]):
+        Xc = X[y_idx == c]
+        sizes.append(Xc.shape[0])
+        means.append(Xc.mean(axis=0))
+        # Population (ddof=0) variance, forced to an exact 0 for columns that are constant within
+        # the class so that rounding noise (~1e-33) can never turn into a huge spurious score.
+        variances.append(np.where(np.ptp(Xc, axis=0) == 0, 0.0, Xc.var(axis=0)))
+    return np.array(sizes), np.array(means), np.array(variances)
+
+
+def _ratio(num, den):
+    """``num / den`` with 0 where both are 0 and +inf where only ``den`` is 0."""
+    scores = np.zeros(num.shape)
+    positive = den > 0
+    scores[positive] = num[positive] / den[positive]
+    scores[~positive & (num > 0)] = np.inf
+    return scores
+
+
+def _deap_score_1d(X, y):
+    """Mean over class pairs of Koelstra et al.'s ``|mu_a - mu_b| / (var_a + var_b)``."""
+    _, means, variances = _class_stats(X, y)
+    constant = np.ptp(X, axis=0) == 0  # class means may differ by rounding only: score 0
+    per_pair = []
+    for a in range(len(means)):
+        for b in range(a + 1, len(means)):
+            num = np.abs(means[a] - means[b])
+            num[constant] = 0.0
+            per_pair.append(_ratio(num, variances[a] + variances[b]))
+    return np.mean(per_pair, axis=0)
 
 
 def _fisher_score_1d(X, y):
     """Fisher score of every column of float64 ``X`` for one vector of class labels ``y``."""
-    classes, y_idx = np.unique(y, return_inverse=True)
-    if classes.shape[0] < 2:
-        raise ValueError(
-            f"The Fisher score needs at least 2 classes in y, got only {classes.tolist()!r}. "
-            "Check that the training fold contains both low and high ratings."
-        )
+    sizes, means, variances = _class_stats(X, y)
     mean = X.mean(axis=0)
-    constant = np.ptp(X, axis=0) == 0
-    between = np.zeros(X.shape[1])
-    within = np.zeros(X.shape[1])
-    for c in range(classes.shape[0]):
-        Xc = X[y_idx == c]
-        n_c = Xc.shape[0]
-        mean_c = Xc.mean(axis=0)
-        # Population (ddof=0) variance, forced to an exact 0 for columns that are constant within
-        # the class so that rounding noise (~1e-33) can never turn into a huge spurious score.
-        var_c = np.where(np.ptp(Xc, axis=0) == 0, 0.0, Xc.var(axis=0))
-        between += n_c * (mean_c - mean) ** 2
-        within += n_c * var_c
-    between[constant] = 0.0
-    scores = np.zeros(X.shape[1])
-    positive = within > 0
-    scores[positive] = between[positive] / within[positive]
+    between = (sizes[:, None] * (means - mean) ** 2).sum(axis=0)
+    within = (sizes[:, None] * variances).sum(axis=0)
+    between[np.ptp(X, axis=0) == 0] = 0.0
     # Zero within-class scatter: perfectly separating (+inf) unless the column is constant (0).
-    scores[~positive & (between > 0)] = np.inf
-    return scores
+    return _ratio(between, within)
 
 
 def fisher_score(X, y):
@@ -88,6 +125,51 @@ def fisher_score(X, y):
     >>> fisher_score(X, [0, 0, 1, 1]).round(3).tolist()
     [100.0, 0.1]
     """
+    return _per_output(_fisher_score_1d, X, y)
+
+
+def deap_fisher_criterion(X, y):
+    """Koelstra et al.'s (2012, Sec. 6.1) Fisher criterion of each feature.
+
+    For two classes ``J_j = |mu_1j - mu_2j| / (sigma_1j**2 + sigma_2j**2)`` with ``mu_cj`` and
+    ``sigma_cj**2`` the mean and *population* (``ddof=0``) variance of feature ``j`` within
+    class ``c``. Unlike :func:`fisher_score` the two classes weigh the same whatever their
+    sizes. With more than two classes (e.g. SEED's negative, neutral, positive) the score is
+    the mean of ``J`` over all pairs of classes (three pairs for three classes).
+
+    Degenerate features never give NaN: a constant feature scores ``0``; a feature whose two
+    classes are each constant but differ scores ``+inf`` (for more classes, any such pair
+    makes the mean ``+inf``).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Finite feature matrix.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Class labels. With several outputs the score is the mean of the per-output scores.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_features,)
+        Non-negative scores, possibly ``+inf``; larger means more discriminative.
+
+    Raises
+    ------
+    ValueError
+        As :func:`fisher_score`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 1.0], [1.0, 5.0], [10.0, 1.0], [11.0, 3.0]])
+    >>> deap_fisher_criterion(X, [0, 0, 1, 1]).round(3).tolist()    # 10 / 0.5, 1 / 5
+    [20.0, 0.2]
+    """
+    return _per_output(_deap_score_1d, X, y)
+
+
+def _per_output(score_1d, X, y):
+    """Validate ``X``/``y`` and average ``score_1d`` over the columns of ``y``."""
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
     if X.ndim != 2:
@@ -103,22 +185,23 @@ def fisher_score(X, y):
             "labels, e.g. threshold the ratings first: y = (ratings > 5).astype(int)."
         )
     if y.ndim == 1 or y.shape[1] == 1:
-        return _fisher_score_1d(X, y.reshape(-1))
+        return score_1d(X, y.reshape(-1))
     per_output = []
     for j in range(y.shape[1]):
         try:
-            per_output.append(_fisher_score_1d(X, y[:, j]))
+            per_output.append(score_1d(X, y[:, j]))
         except ValueError as err:
             raise ValueError(f"Output column {j} of y: {err}") from err
     return np.mean(per_output, axis=0)
 
 
 class FisherFeatureSelector(SelectorMixin, BaseEstimator):
-    """Keep the ``k`` features with the highest Fisher score.
+    """Keep the ``k`` features with the highest Fisher criterion.
 
-    The Fisher score of a feature is the ratio of its between-class to its within-class scatter
-    (see :func:`fisher_score`). It is computed on the data given to :meth:`fit` only, so inside
-    a :class:`~sklearn.pipeline.Pipeline` the selection is learned on each training fold.
+    The criterion compares the separation of the class means of a feature with its spread
+    within the classes (:func:`deap_fisher_criterion` or :func:`fisher_score`). It is computed
+    on the data given to :meth:`fit` only, so inside a :class:`~sklearn.pipeline.Pipeline` the
+    selection is learned on each training fold.
 
     Parameters
     ----------
@@ -128,11 +211,19 @@ class FisherFeatureSelector(SelectorMixin, BaseEstimator):
         issued and all features are kept. This matches :class:`~sklearn.feature_selection.
         SelectKBest` and keeps a grid search over ``k`` (or a pipeline applied to a reduced
         feature set) running instead of failing on some candidates.
+    criterion : {"deap", "fisher"}, default="deap"
+        ``"deap"``: the criterion of Koelstra et al. 2012 (Sec. 6.1), which the paper follows
+        ("similarly to [10]"): ``|mu_1 - mu_2| / (sigma_1**2 + sigma_2**2)``, averaged over
+        class pairs when there are more than two classes (see
+        :func:`deap_fisher_criterion`). ``"fisher"``: the class-size-weighted Fisher score
+        ``sum_c n_c (mu_c - mu)**2 / sum_c n_c sigma_c**2`` (see :func:`fisher_score`; the
+        package's earlier default). Variances are population variances
+        (``ddof=0``) in both.
 
     Attributes
     ----------
     scores_ : ndarray of shape (n_features,)
-        Fisher score of each feature (mean over outputs for 2-D ``y``). Never NaN; ``0`` for
+        The criterion of each feature (mean over outputs for 2-D ``y``). Never NaN; ``0`` for
         constant features, ``+inf`` for features with zero within-class scatter that still
         separate the classes.
     n_features_in_ : int
@@ -143,7 +234,8 @@ class FisherFeatureSelector(SelectorMixin, BaseEstimator):
 
     See Also
     --------
-    fisher_score : The scoring function.
+    deap_fisher_criterion : The ``"deap"`` criterion.
+    fisher_score : The ``"fisher"`` criterion.
     sklearn.feature_selection.SelectKBest : Generic univariate selector.
 
     Notes
@@ -168,10 +260,12 @@ class FisherFeatureSelector(SelectorMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "k": [StrOptions({"all"}), Interval(Integral, 1, None, closed="left")],
+        "criterion": [StrOptions(set(CRITERIA))],
     }
 
-    def __init__(self, k=100):
+    def __init__(self, k=100, criterion="deap"):
         self.k = k
+        self.criterion = criterion
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -205,7 +299,8 @@ class FisherFeatureSelector(SelectorMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=2,
             )
-        self.scores_ = fisher_score(X, y)
+        score = deap_fisher_criterion if self.criterion == "deap" else fisher_score
+        self.scores_ = score(X, y)
         return self
 
     def _get_support_mask(self):

@@ -55,7 +55,7 @@ def test_hand_computed_tiny_dataset():
     y = [0, 0, 0, 1, 1, 1, 2]
     expected = _fisher_by_hand(X, y)
     np.testing.assert_allclose(fisher_score(X, y), expected, rtol=1e-12)
-    np.testing.assert_allclose(FisherFeatureSelector(k=1).fit(X, y).scores_, expected)
+    np.testing.assert_allclose(FisherFeatureSelector(k=1, criterion="fisher").fit(X, y).scores_, expected)
     # Feature 0: mu=31/7, class means 2, 7, 4; within = 3*(2/3) + 3*(2/3) + 0 = 4.
     between = 3 * (2 - 31 / 7) ** 2 + 3 * (7 - 31 / 7) ** 2 + (4 - 31 / 7) ** 2
     assert fisher_score(X, y)[0] == pytest.approx(between / 4.0)
@@ -103,7 +103,7 @@ def test_two_dimensional_y_averages_outputs():
     valence = (X[:, 3] + 0.1 * rng.normal(size=60) > 0).astype(int)
     Y = np.column_stack([arousal, valence])
     expected = (fisher_score(X, arousal) + fisher_score(X, valence)) / 2
-    sel = FisherFeatureSelector(k=2).fit(X, Y)
+    sel = FisherFeatureSelector(k=2, criterion="fisher").fit(X, Y)
     np.testing.assert_allclose(sel.scores_, expected)
     assert sel.get_support(indices=True).tolist() == [0, 3]
 

@@ -234,7 +234,8 @@ def _read_subject(
         raise DatasetFormatError(f"{str(path)!r}: 'labels' holds non-finite ratings.")
     n_trials = eeg.shape[0]
     segment = eeg[:, :, DEAP_PRETRIAL_SAMPLES:] if baseline == "drop" else eeg
-    n_win = int(round(window * DEAP_SFREQ))
+    # window=None: one window per trial, the whole segment (continuous recordings)
+    n_win = segment.shape[2] if window is None else int(round(window * DEAP_SFREQ))
     if n_win > segment.shape[2]:
         raise ValueError(
             f"window={window} s ({n_win} samples) is longer than the "
@@ -242,7 +243,9 @@ def _read_subject(
             f"({segment.shape[2]} samples = {segment.shape[2] / DEAP_SFREQ:g} s). Use a "
             "shorter window."
         )
-    X, t_idx, r = sliding_windows(segment, DEAP_SFREQ, window, step=step, labels=ratings)
+    X, t_idx, r = sliding_windows(
+        segment, DEAP_SFREQ, n_win / DEAP_SFREQ, step=step, labels=ratings
+    )
     out = Bunch(
         X=X,
         ratings=r,
@@ -264,8 +267,8 @@ def _finish(bunch, *, targets, window, step, baseline, baseline_seconds, thresho
         sfreq=DEAP_SFREQ,
         ch_names=list(DEAP_EEG_CHANNELS),
         target_names=list(targets),
-        window=float(window),
-        step=float(window if step is None else step),
+        window=None if window is None else float(window),
+        step=None if window is None else float(window if step is None else step),
         baseline_mode=baseline,
         baseline_seconds=float(baseline_seconds),
         threshold=float(threshold),
@@ -434,12 +437,16 @@ def load_deap(
     subjects : int, iterable of int or None, default=None
         1-based subject numbers (``1`` reads ``s01.dat``); ``None`` reads every ``sXX.dat``
         present. Subjects are returned in ascending order, duplicates ignored.
-    window : float, default=2.0
-        Window length in seconds (2 s = 256 samples in the paper).
+    window : float or None, default=2.0
+        Window length in seconds (2 s = 256 samples in the paper). ``None``: one window per
+        trial holding the whole segment (the 60 s trial, or with ``baseline="keep"`` the whole
+        63 s recording), e.g. to filter continuous recordings before cutting windows (as
+        :func:`sk_prnet.pipelines.load_deap_recipe` does for the ``"authors"`` recipe).
     step : float or None, default=None
         Hop between window starts in seconds; ``None`` means ``window`` (no overlap: 30
-        windows a 60 s trial). The first author's public script uses ``step=0.25`` (233
-        windows a trial; mind the memory: about 8 times as much).
+        windows a 60 s trial). ``step=0.25`` cuts 233 windows a trial (mind the memory: about
+        8 times as much); the first author's script stops one window earlier (232, see
+        :data:`sk_prnet.pipelines.DEAP_RECIPES`).
     targets : str or sequence of str, default=("arousal", "valence")
         Rating columns to return, from ``"valence"``, ``"arousal"``, ``"dominance"``,
         ``"liking"``; the columns of ``ratings`` and ``y`` follow this order.
@@ -493,8 +500,8 @@ def load_deap(
             The 32 EEG channel names in stored order (Fp1, AF3, ..., O2).
         target_names : list of str
             The requested ``targets``.
-        window, step : float
-            Window length and hop in seconds.
+        window, step : float or None
+            Window length and hop in seconds (both ``None`` for ``window=None``).
         baseline_mode : str
             The ``baseline`` argument; ``baseline_seconds`` and ``threshold`` are kept too.
         filenames : list of str

@@ -1,5 +1,7 @@
 """EEG windowing, montages and spectral feature transformers."""
 
+from ._bad_channels import BadChannelWarning
+from .authors import authors_features, firwin_bandpass, script_window_starts, zero_phase_fir
 from .band_features import (
     BandPower,
     DifferentialEntropy,
@@ -8,6 +10,8 @@ from .band_features import (
     make_deap_features,
 )
 from .montage import (
+    AUTHORS_BANDS,
+    AUTHORS_DE_BANDS,
     DEAP_EEG_CHANNELS,
     DEAP_PERIPHERAL_CHANNELS,
     DEAP_SYMMETRIC_PAIRS,
@@ -19,6 +23,7 @@ from .spectrum import band_power, band_variance, check_bands, welch_psd
 from .windowing import sliding_windows
 
 __all__ = [
+    "BadChannelWarning",
     "BandPower",
     "DifferentialEntropy",
     "PowerAsymmetry",
@@ -35,4 +40,10 @@ __all__ = [
     "SEED_BANDS",
     "SEED_CHANNELS",
     "sliding_windows",
+    "authors_features",
+    "firwin_bandpass",
+    "script_window_starts",
+    "zero_phase_fir",
+    "AUTHORS_BANDS",
+    "AUTHORS_DE_BANDS",
 ]

@@ -253,6 +253,7 @@ def raise_zero_power(owner, zero, flat, names, bands, what):
         )
     raise ValueError(
         f"{owner}: {'; '.join(parts)}, so their {what} is 0 and its logarithm would be -inf. "
-        "Drop or interpolate these channels/epochs, or pass a positive floor (e.g. "
+        "Drop or interpolate these channels/epochs, pass flat='impute' to replace their "
+        "features by the fit-time means, or pass a positive floor (e.g. "
         f"floor=1e-12, in {units}) to clamp the {what} before the log."
     )

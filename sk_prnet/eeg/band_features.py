@@ -5,35 +5,30 @@ PSD per epoch and channel (:mod:`sk_prnet.eeg.spectrum`) and reduce it to freque
 :class:`SpectralFeatures` emits several feature kinds from a single spectrum; it is what
 :func:`make_deap_features` returns, so the 230 DEAP features cost one Welch computation.
 
-Flat channels
--------------
-A channel that is constant over an epoch has zero power, and ``log10(0) = -inf``. By default
-(``floor=None``) the transformers raise a :class:`ValueError` naming the flat channels instead
-of returning ``-inf``; with a positive ``floor`` the band quantity is clamped to at least
-``floor`` before the logarithm. The same rule applies to every transformer and feature kind.
+Flat and non-finite channels
+----------------------------
+Real recordings have flat stretches (a saturated amplifier holds a constant, often non-zero,
+value; a loose electrode reads a constant) and dropped samples (NaN). A flat channel has zero
+power, and ``log10(0) = -inf``. The same policy applies to every transformer and feature kind:
+
+- ``flat="impute"`` (default): every feature computed from a channel that is flat (or has zero
+  power in a band) in an epoch - its band powers, its differential entropy, the asymmetries of
+  the pairs it belongs to - is replaced by that feature's mean over the epochs seen in ``fit``,
+  and a :class:`~sk_prnet.eeg.BadChannelWarning` names the channels and epochs. The other
+  channels of the epoch keep their values, so a fitted pipeline predicts every epoch.
+- ``nan="impute"`` (default): the same for a channel with any NaN or infinite sample in the
+  epoch (the whole channel-epoch is imputed; its finite samples are not used).
+- ``flat="raise"`` / ``nan="raise"``: a :class:`ValueError` naming the channels and epochs.
+- A positive ``floor`` clamps the band quantity to at least ``floor`` before the logarithm
+  instead (no imputation, no warning for flat channels).
+
+``fit`` computes the features of its epochs to learn the means (``fill_values_``) unless both
+policies are ``"raise"``.
 """
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
-from ._validation import (
-    check_ch_names,
-    check_epochs,
-    check_floor,
-    check_nperseg,
-    check_pairs,
-    check_sfreq,
-    raise_zero_power,
-)
-from .montage import DEAP_EEG_CHANNELS, DEAP_SYMMETRIC_PAIRS
-from .spectrum import (
-    _band_weights,
-    _raise_nonfinite,
-    _welch_epochs,
-    _welch_freqs,
-    check_bands,
-)
+from ._spectral_base import _KINDS, _SpectralBase
 
 __all__ = [
     "BandPower",
@@ -42,230 +37,6 @@ __all__ = [
     "SpectralFeatures",
     "make_deap_features",
 ]
-
-_KINDS = ("psd", "psa", "de")
-_LOG_2PI_E = np.log(2.0 * np.pi * np.e)
-
-
-class _SpectralBase(TransformerMixin, BaseEstimator):
-    """Shared fit/transform logic: validate, compute the spectrum once, reduce to features.
-
-    Subclasses define ``_kinds()`` (the feature kinds they emit, in order) and keep their
-    parameters as attributes named as in ``__init__``.
-    """
-
-    def _kinds(self):
-        raise NotImplementedError
-
-    def _default_ch_names(self):
-        return DEAP_EEG_CHANNELS if "psa" in self._kinds() else None
-
-    def _owner(self):
-        return type(self).__name__
-
-    def fit(self, X, y=None):
-        """Validate the parameters against ``X`` and store its shape.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_epochs, n_channels, n_times)
-            Epochs of EEG. Only their shape and finiteness are used.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            The fitted transformer.
-
-        Raises
-        ------
-        ValueError
-            If ``X`` is not 3-D or contains NaN/inf, or a parameter is invalid for ``X``
-            (channel names, bands above Nyquist or narrower than the spectral resolution, ...).
-        """
-        X = self._fit(X)
-        # Cheap test first (one sum); the exact test only if the sum is not finite.
-        if not np.isfinite(np.sum(X)) and not np.isfinite(X).all():
-            _raise_nonfinite(X, self._owner(), self.ch_names_)
-        return self
-
-    def fit_transform(self, X, y=None):
-        """Fit to ``X`` and return its features; same as ``fit(X).transform(X)``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_epochs, n_channels, n_times)
-            Epochs of EEG.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        features : ndarray of shape (n_epochs, n_features_out)
-            See :meth:`transform`.
-        """
-        X = self._fit(X)  # finiteness is checked while transforming, for free
-        return self._transform(X)
-
-    def _fit(self, X):
-        owner = self._owner()
-        sfreq = check_sfreq(self.sfreq, owner)
-        X = check_epochs(X, owner)
-        _, n_channels, n_times = X.shape
-        self.floor_ = check_floor(self.floor, owner)
-        kinds = self._kinds()
-        self.ch_names_ = check_ch_names(
-            self.ch_names, n_channels, owner, default=self._default_ch_names()
-        )
-        self.nperseg_ = check_nperseg(self.nperseg, sfreq, n_times, owner)
-        self.bands_ = check_bands(self.bands, sfreq, self.nperseg_, owner)
-        self.freqs_ = _welch_freqs(sfreq, self.nperseg_)
-        self.n_channels_ = n_channels
-        self.n_times_ = n_times
-        if "psa" in kinds:
-            pairs = DEAP_SYMMETRIC_PAIRS if self.pairs is None else self.pairs
-            self.pair_index_, self.pair_labels_ = check_pairs(pairs, self.ch_names_, owner)
-        # Channels whose spectrum is needed: all, unless only asymmetry is computed.
-        if kinds == ("psa",):
-            self._picks = np.unique(self.pair_index_)
-        else:
-            self._picks = np.arange(n_channels)
-        self._feature_names = self._make_feature_names()
-        self.n_features_out_ = len(self._feature_names)
-        return X
-
-    def _make_feature_names(self):
-        bands = list(self.bands_)
-        names = []
-        for kind in self._kinds():
-            if kind == "psa":
-                units = self.pair_labels_
-            else:
-                units = self.ch_names_
-            names += [f"{kind}_{u}_{b}" for u in units for b in bands]
-        return names
-
-    def transform(self, X):
-        """Compute the features of each epoch.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_epochs, n_channels, n_times)
-            Epochs with the channels and length seen in :meth:`fit`.
-
-        Returns
-        -------
-        features : ndarray of shape (n_epochs, n_features_out)
-            float32 for float32 ``X``, float64 otherwise. Column order as in
-            :meth:`get_feature_names_out`.
-
-        Raises
-        ------
-        ValueError
-            If ``X`` is not 3-D, has another number of channels or samples than in ``fit``,
-            contains NaN/inf, or a channel has zero power while ``floor`` is None.
-        """
-        check_is_fitted(self)
-        owner = self._owner()
-        X = check_epochs(X, owner)
-        if X.shape[1:] != (self.n_channels_, self.n_times_):
-            raise ValueError(
-                f"{owner}: X has {X.shape[1]} channels and {X.shape[2]} samples per epoch, but "
-                f"the transformer was fitted on {self.n_channels_} channels and "
-                f"{self.n_times_} samples. Transform epochs of the fitted shape (cut them with "
-                "sliding_windows using the same window), or re-fit."
-            )
-        return self._transform(X)
-
-    def _transform(self, X):
-        kinds = self._kinds()
-        owner = self._owner()
-        spec = _welch_epochs(
-            X, float(self.sfreq), self.nperseg_, picks=self._picks, owner=owner,
-            ch_names=self.ch_names_,
-        )  # fmt: skip
-        dtype = spec.psd.dtype
-        n_epochs, n_picks, n_freqs = spec.psd.shape
-        n_bands = len(self.bands_)
-        need_power = "psd" in kinds or "psa" in kinds
-        weights = []
-        if need_power:
-            weights.append(_band_weights(spec.freqs, self.bands_, "mean", dtype))
-        if "de" in kinds:
-            weights.append(_band_weights(spec.freqs, self.bands_, "integral", dtype))
-        # One matrix product reduces the spectrum to every band quantity needed.
-        reduced = spec.psd.reshape(-1, n_freqs) @ np.concatenate(weights, axis=1)
-        reduced = reduced.reshape(n_epochs, n_picks, -1)
-        power = reduced[..., :n_bands] if need_power else None
-        variance = reduced[..., -n_bands:] if "de" in kinds else None
-        picked_names = [self.ch_names_[c] for c in self._picks]
-
-        blocks = []
-        log_power = None
-        if need_power and (getattr(self, "log", True) or "psa" in kinds):
-            log_power = np.log10(self._clamp(power, spec.flat, picked_names, "band power"))
-        for kind in kinds:
-            if kind == "psd":
-                if getattr(self, "log", True):
-                    out = log_power
-                elif self.floor_ is not None:
-                    out = np.maximum(power, self.floor_)
-                else:
-                    out = power
-            elif kind == "psa":
-                pos = np.searchsorted(self._picks, self.pair_index_)  # picks are sorted
-                out = log_power[:, pos[:, 0]] - log_power[:, pos[:, 1]]
-            else:  # "de"
-                var = self._clamp(variance, spec.flat, picked_names, "band variance")
-                out = 0.5 * (np.log(var) + dtype.type(_LOG_2PI_E))
-            blocks.append(out.reshape(n_epochs, -1))
-        features = np.concatenate(blocks, axis=1) if len(blocks) > 1 else blocks[0]
-        if not np.isfinite(features).all():
-            raise ValueError(
-                f"{owner}: the features overflowed in {dtype} (max |X| = "
-                f"{np.abs(X).max():.3g}). Rescale X or cast it to float64."
-            )
-        return features
-
-    def _clamp(self, values, flat, names, what):
-        """Apply ``floor``, or raise if a log would be taken of zero."""
-        if self.floor_ is not None:
-            return np.maximum(values, values.dtype.type(self.floor_))
-        zero = ~(values > 0)  # (n_epochs, n_picks, n_bands)
-        if zero.any():
-            raise_zero_power(self._owner(), zero, flat, names, list(self.bands_), what)
-        return values
-
-    def get_feature_names_out(self, input_features=None):
-        """Names of the output features, e.g. ``psd_Fp1_theta``, ``psa_Fp1-Fp2_alpha``.
-
-        Parameters
-        ----------
-        input_features : array-like of str or None, default=None
-            Channel names; if given they must equal the fitted ``ch_names_`` (3-D input has
-            no column names of its own).
-
-        Returns
-        -------
-        feature_names_out : ndarray of str objects
-            One name per output column, in output order.
-        """
-        check_is_fitted(self)
-        if input_features is not None and list(input_features) != list(self.ch_names_):
-            raise ValueError(
-                f"{self._owner()}: input_features must be the fitted channel names "
-                f"{self.ch_names_}, got {list(input_features)}."
-            )
-        return np.asarray(self._feature_names, dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
-
 
 _PARAMS_DOC = """
     sfreq : float
@@ -281,10 +52,19 @@ _PARAMS_DOC = """
 """
 
 _FLOOR_DOC = """    floor : float or None, default=None
-        What to do when a logged band quantity is zero (a flat, i.e. constant, channel).
-        ``None`` raises a ValueError naming the channels; a positive number clamps the
-        quantity to at least ``floor`` before the logarithm (units of X squared per Hz for
-        band power, X squared for band variance).
+        A positive number clamps a logged band quantity to at least ``floor`` before the
+        logarithm (units of X squared per Hz for band power, X squared for band variance);
+        ``None`` leaves zero values (a flat, i.e. constant, channel) to ``flat``.
+    flat : {"impute", "raise"}, default="impute"
+        A channel that is flat in an epoch (or has zero power in a band) when ``floor`` is
+        None: ``"impute"`` replaces every feature computed from it in that epoch by the
+        feature's mean over the epochs seen in ``fit`` and issues a
+        :class:`~sk_prnet.eeg.BadChannelWarning` naming the channels and epochs;
+        ``"raise"`` raises a ValueError naming them.
+    nan : {"impute", "raise"}, default="impute"
+        A channel with NaN or infinite samples in an epoch (dropped samples): ``"impute"``
+        treats that channel-epoch as ``flat="impute"`` does (with a warning), ``"raise"``
+        raises a ValueError naming the channels and epochs.
 """
 
 _ATTRS_DOC = """
@@ -306,6 +86,11 @@ _ATTRS_DOC = """
         Number of output features.
     floor_ : float or None
         The validated ``floor``.
+    flat_, nan_ : str
+        The validated ``flat`` and ``nan`` policies.
+    fill_values_ : ndarray of shape (n_features_out_,) or None
+        Mean of each feature over the good epochs seen in ``fit``: the imputed values. None
+        when both policies are ``"raise"``.
 """
 
 
@@ -340,13 +125,16 @@ class BandPower(_SpectralBase):
     ['psd_Fz_theta', 'psd_Fz_slow_alpha', 'psd_Fz_alpha']
     """
 
-    def __init__(self, sfreq, bands=None, nperseg=None, log=True, ch_names=None, floor=None):
+    def __init__(self, sfreq, bands=None, nperseg=None, log=True, ch_names=None, floor=None,
+                 flat="impute", nan="impute"):  # fmt: skip
         self.sfreq = sfreq
         self.bands = bands
         self.nperseg = nperseg
         self.log = log
         self.ch_names = ch_names
         self.floor = floor
+        self.flat = flat
+        self.nan = nan
 
     def _kinds(self):
         return ("psd",)
@@ -393,13 +181,16 @@ class PowerAsymmetry(_SpectralBase):
     'psa_Fp1-Fp2_alpha'
     """
 
-    def __init__(self, sfreq, pairs=None, ch_names=None, bands=None, nperseg=None, floor=None):
+    def __init__(self, sfreq, pairs=None, ch_names=None, bands=None, nperseg=None, floor=None,
+                 flat="impute", nan="impute"):  # fmt: skip
         self.sfreq = sfreq
         self.pairs = pairs
         self.ch_names = ch_names
         self.bands = bands
         self.nperseg = nperseg
         self.floor = floor
+        self.flat = flat
+        self.nan = nan
 
     def _kinds(self):
         return ("psa",)
@@ -440,12 +231,15 @@ class DifferentialEntropy(_SpectralBase):
     True
     """
 
-    def __init__(self, sfreq, bands=None, nperseg=None, ch_names=None, floor=None):
+    def __init__(self, sfreq, bands=None, nperseg=None, ch_names=None, floor=None,
+                 flat="impute", nan="impute"):  # fmt: skip
         self.sfreq = sfreq
         self.bands = bands
         self.nperseg = nperseg
         self.ch_names = ch_names
         self.floor = floor
+        self.flat = flat
+        self.nan = nan
 
     def _kinds(self):
         return ("de",)
@@ -498,6 +292,8 @@ class SpectralFeatures(_SpectralBase):
         pairs=None,
         log=True,
         floor=None,
+        flat="impute",
+        nan="impute",
     ):
         self.sfreq = sfreq
         self.kinds = kinds
@@ -507,6 +303,8 @@ class SpectralFeatures(_SpectralBase):
         self.pairs = pairs
         self.log = log
         self.floor = floor
+        self.flat = flat
+        self.nan = nan
 
     def _kinds(self):
         kinds = (self.kinds,) if isinstance(self.kinds, str) else tuple(self.kinds)
@@ -523,7 +321,8 @@ class SpectralFeatures(_SpectralBase):
         return super()._fit(X)
 
 
-def make_deap_features(sfreq=128, ch_names=None, bands=None, nperseg=None, floor=None):
+def make_deap_features(sfreq=128, ch_names=None, bands=None, nperseg=None, floor=None,
+                       flat="impute", nan="impute"):  # fmt: skip
     """The DEAP feature set of the paper: band power and power asymmetry, one shared spectrum.
 
     32 channels x 5 bands of log band power followed by 14 symmetric pairs x 5 bands of power
@@ -546,7 +345,9 @@ def make_deap_features(sfreq=128, ch_names=None, bands=None, nperseg=None, floor
     nperseg : int or None, default=None
         Welch segment length; ``None`` means one second.
     floor : float or None, default=None
-        Zero-power handling, see :class:`SpectralFeatures`.
+        Zero-power clamping, see :class:`SpectralFeatures`.
+    flat, nan : {"impute", "raise"}, default="impute"
+        Flat and NaN channel policies, see :class:`SpectralFeatures`.
 
     Returns
     -------
@@ -568,4 +369,6 @@ def make_deap_features(sfreq=128, ch_names=None, bands=None, nperseg=None, floor
         ch_names=ch_names,
         pairs=None,
         floor=floor,
+        flat=flat,
+        nan=nan,
     )

@@ -39,3 +39,24 @@ PAPER_BANDS = {
     "beta": (12.0, 30.0),
     "gamma": (30.0, 45.0),
 }
+
+#: The bands of the first author's DEAP script (``extract_features_DEAP.py``) for band power
+#: and asymmetry: inclusive 1 Hz bins theta 4-7, slow alpha 8-10, alpha 8-13, beta 14-29,
+#: gamma 30-45, i.e. these half-open intervals in Hz at a 1 Hz resolution.
+AUTHORS_BANDS = {
+    "theta": (4.0, 8.0),
+    "slow_alpha": (8.0, 11.0),
+    "alpha": (8.0, 14.0),
+    "beta": (14.0, 30.0),
+    "gamma": (30.0, 46.0),
+}
+
+#: The pass bands (low, high) in Hz of the same script's FIR band-pass filters for
+#: differential entropy (MNE ``filter(low, high, fir_design="firwin")``).
+AUTHORS_DE_BANDS = {
+    "theta": (4.0, 8.0),
+    "slow_alpha": (8.0, 10.0),
+    "alpha": (8.0, 12.0),
+    "beta": (12.0, 30.0),
+    "gamma": (30.0, 45.0),
+}

@@ -258,12 +258,14 @@ def band_variance(psd, freqs, bands=None):
 class _Spectrum:
     """Welch PSD of the analysed channels plus what the error messages need."""
 
-    __slots__ = ("freqs", "psd", "flat")
+    __slots__ = ("freqs", "psd", "flat", "nonfinite")
 
-    def __init__(self, freqs, psd, flat):
+    def __init__(self, freqs, psd, flat, nonfinite=None):
         self.freqs = freqs  # (n_freqs,) float64
         self.psd = psd  # (n_epochs, n_picks, n_freqs), compute dtype
         self.flat = flat  # (n_epochs, n_picks) bool: constant over the analysed samples
+        # (n_epochs, n_picks) bool: signals with NaN/inf (their PSD is 0), or None if none
+        self.nonfinite = nonfinite
 
 
 def _segments(rows, nperseg, step, n_seg):
@@ -274,12 +276,15 @@ def _segments(rows, nperseg, step, n_seg):
     )
 
 
-def _welch_epochs(X, sfreq, nperseg, picks=None, owner="welch_psd", ch_names=None):
+def _welch_epochs(X, sfreq, nperseg, picks=None, owner="welch_psd", ch_names=None,
+                  nonfinite="raise"):  # fmt: skip
     """Welch PSD of ``X[:, picks]`` (X validated, 3-D, float32 or float64).
 
     Also checks finiteness (for free, from the segment means) and finds channels that are
     constant over the analysed samples; their PSD is set to exactly 0 instead of the rounding
-    residue of de-meaning a constant.
+    residue of de-meaning a constant. NaN/inf raise, or with ``nonfinite="impute"`` the
+    analysed signals holding them get a zero PSD and are marked in ``nonfinite`` (NaN/inf in
+    channels outside ``picks`` are then ignored).
     """
     n_epochs, n_channels, n_times = X.shape
     dtype = X.dtype
@@ -344,12 +349,17 @@ def _welch_epochs(X, sfreq, nperseg, picks=None, owner="welch_psd", ch_names=Non
     # Samples and channels the spectrum did not use must be finite too.
     if covered < n_times and not np.isfinite(X[:, picks, covered:]).all():
         finite = False
-    if not all_channels:
+    rest_finite = True
+    if not all_channels and nonfinite == "raise":
         rest = np.setdiff1d(np.arange(n_channels), picks)
-        if rest.size and not np.isfinite(X[:, rest]).all():
-            finite = False
-    if not finite:
+        rest_finite = not rest.size or bool(np.isfinite(X[:, rest]).all())
+    if not (finite and rest_finite) and nonfinite == "raise":
         _raise_nonfinite(X, owner, ch_names)
+    bad_rows = None
+    if not finite:  # only on bad data: find the analysed signals holding NaN/inf
+        bad_rows = ~np.isfinite(X[:, picks]).all(axis=-1).reshape(-1)
+        if not bad_rows.any():  # the values are finite: the float32 sums overflowed
+            _raise_nonfinite(X, owner, ch_names)
 
     # Flat rows: a constant segment leaves only the rounding residue
     # delta <= nperseg * eps * |mean| after de-meaning, so the energy of its windowed FFT is at
@@ -366,9 +376,12 @@ def _welch_epochs(X, sfreq, nperseg, picks=None, owner="welch_psd", ch_names=Non
         is_flat = (r == r[:, :1]).all(axis=-1)
         flat[cand[is_flat]] = True
         psd[cand[is_flat]] = 0.0
+    if bad_rows is not None:
+        psd[bad_rows] = 0.0
+        bad_rows = bad_rows.reshape(n_epochs, n_picks)
     psd *= scale.astype(dtype)
     return _Spectrum(
-        freqs, psd.reshape(n_epochs, n_picks, n_freqs), flat.reshape(n_epochs, n_picks)
+        freqs, psd.reshape(n_epochs, n_picks, n_freqs), flat.reshape(n_epochs, n_picks), bad_rows
     )
 
 

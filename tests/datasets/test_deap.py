@@ -376,3 +376,14 @@ def test_list_deap_subjects_reads_no_data(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="sXX.dat"):
         list_deap_subjects(tmp_path / "empty")
+
+
+def test_window_none_returns_whole_trials_or_recordings(coded_dir):
+    n = PRE + 10 * FS
+    whole = load_deap(coded_dir, subjects=[3], window=None, baseline="keep", dtype=np.float64)
+    assert whole.X.shape == (3, 32, n) and whole.window is None and whole.step is None
+    np.testing.assert_array_equal(whole.X, coded_data(3, n, subject=3)[:, :32])
+    np.testing.assert_array_equal(whole.trial, [300, 301, 302])
+    trials = load_deap(coded_dir, subjects=[1], window=None)
+    assert trials.X.shape == (3, 32, n - PRE)
+    np.testing.assert_array_equal(decode(trials.X[:, 0, 0])[3], [PRE] * 3)

@@ -16,6 +16,7 @@ from sklearn.model_selection import GroupKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import sk_prnet.eeg._spectral_base as spectral_base_module
 import sk_prnet.eeg.band_features as band_features_module
 from sk_prnet.eeg import (
     DEAP_EEG_CHANNELS,
@@ -346,7 +347,7 @@ def test_nonfinite_input(make, bad):
     x = _eeg(n_epochs=3)
     x_bad = x.copy()
     x_bad[1, 0, 10] = bad  # channel Fp1 / ch0, used by every transformer
-    est = make()
+    est = make(nan="raise")
     with pytest.raises(ValueError, match=r"NaN or infinity in channel\(s\) '(Fp1|ch0)'"):
         est.fit(x_bad)
     with pytest.raises(ValueError, match="NaN or infinity"):
@@ -359,7 +360,7 @@ def test_nonfinite_in_channel_not_used_by_asymmetry_still_raises():
     x = _eeg(n_epochs=2)
     x[0, DEAP_EEG_CHANNELS.index("Cz"), 5] = np.nan  # Cz is in no symmetric pair
     with pytest.raises(ValueError, match="NaN or infinity in channel\\(s\\) 'Cz'"):
-        PowerAsymmetry(SFREQ).fit_transform(x)
+        PowerAsymmetry(SFREQ, nan="raise").fit_transform(x)
 
 
 def test_wrong_number_of_channels_vs_ch_names():
@@ -403,7 +404,7 @@ def test_flat_channel_raises_by_name_unless_floor(make, pattern):
     with pytest.raises(
         ValueError, match=pattern + r".* 1 of 4 epoch\(s\) \(first: epoch 2\).*floor"
     ):
-        make().fit_transform(x)
+        make(flat="raise").fit_transform(x)
     out = make(floor=1e-6).fit_transform(x)
     assert np.isfinite(out).all()
     reference = make(floor=1e-6).fit_transform(np.delete(x, 2, axis=0))
@@ -429,17 +430,17 @@ def test_floor_values():
 def test_zero_band_power_in_nonflat_channel_raises(monkeypatch):
     # Exactly zero power in a band of a non-constant channel is (almost) impossible to build
     # with real FFT rounding, so zero it in the spectrum the transformer receives.
-    real = band_features_module._welch_epochs
+    real = spectral_base_module._welch_epochs
 
     def zero_theta(*args, **kwargs):
         spec = real(*args, **kwargs)
         spec.psd[1, 0, 4:8] = 0.0
         return spec
 
-    monkeypatch.setattr(band_features_module, "_welch_epochs", zero_theta)
+    monkeypatch.setattr(spectral_base_module, "_welch_epochs", zero_theta)
     x = _eeg(n_epochs=2, n_channels=2)
     with pytest.raises(ValueError, match=r"'ch0' have zero power in band\(s\) 'theta' in 1"):
-        BandPower(SFREQ).fit_transform(x)
+        BandPower(SFREQ, flat="raise").fit_transform(x)
     assert np.isfinite(BandPower(SFREQ, floor=1e-9).fit_transform(x)).all()
 
 
