@@ -46,9 +46,11 @@ class TrainingBatches:
     groups : Tensor of shape (n_samples,) or None
         Integer group codes restricting pairs to one group.
     device : torch.device
+    weight : Tensor of shape (n_samples,) or None, default=None
+        Per-sample weights of the losses; batches carry their slice as ``targets["weight"]``.
     """
 
-    def __init__(self, X, task, rank, groups, device):
+    def __init__(self, X, task, rank, groups, device, weight=None):
         self.on_host = isinstance(X, np.ndarray) and X.dtype == np.uint8
         # host mode: X stays a (memory-mapped) uint8 array, ``rows`` indexes into it
         self.X = X if self.on_host else as_device_tensor(X, device)
@@ -56,6 +58,7 @@ class TrainingBatches:
         self.task = task.to(device)
         self.rank = rank.to(device)
         self.groups = None if groups is None else groups.to(device)
+        self.weight = None if weight is None else weight.to(device)
         self.device = device
 
     def __len__(self):
@@ -71,6 +74,7 @@ class TrainingBatches:
             out.X, out.rows = self.X[index], None
         out.task, out.rank = self.task[index], self.rank[index]
         out.groups = None if self.groups is None else self.groups[index]
+        out.weight = None if self.weight is None else self.weight[index]
         out.device = self.device
         return out
 
@@ -81,6 +85,8 @@ class TrainingBatches:
             xb = as_device_tensor(self.X[self.rows[sel.numpy()]], self.device)
             idx = sel.to(self.device)
             targets = {"task": self.task[idx]}
+            if self.weight is not None:
+                targets["weight"] = self.weight[idx]
             if codes_fn is not None:
                 g = None if self.groups is None else self.groups[idx]
                 c = codes_fn(self.rank[idx], g)
@@ -112,7 +118,8 @@ class TrainingBatches:
         return [lambda c=c: c for c in codes]
 
     def batches(self, batch_size, shuffle, codes_fn=None):
-        """Yield ``(X_batch, targets)`` with ``targets`` a dict of ``task`` and ``codes``.
+        """Yield ``(X_batch, targets)`` with ``targets`` a dict of ``task``, ``codes`` and
+        ``weight`` (only when the data has weights).
 
         Parameters
         ----------
@@ -135,6 +142,8 @@ class TrainingBatches:
         for i, start in enumerate(range(0, len(data), batch_size)):
             stop = start + batch_size
             targets = {"task": data.task[start:stop]}
+            if data.weight is not None:
+                targets["weight"] = data.weight[start:stop]
             if codes is not None:
                 targets["codes"] = codes[i]()
             yield data.X[start:stop], targets

@@ -7,7 +7,7 @@ import torch
 from sklearn.base import RegressorMixin
 
 from ..metrics import ConstantInputWarning, pearson_r
-from ..modules import build_ranknet, ranknet_pairs
+from ..modules import build_ranknet, pair_weights, ranknet_pairs, weighted_mean
 from ._base import NO_ALPHA, PRNetBase
 from ._checks import _Unavailable
 from .regressor import PRNetRegressor
@@ -15,6 +15,9 @@ from .regressor import PRNetRegressor
 __all__ = ["RankNetRegressor"]
 
 _NO_PAIR_HEAD = "RankNet has no pair head; its ranking is the predicted score"
+
+# The paper's RankNet is its baseline CNN with a score output: VGG backbone, FC 256, score.
+_DEFAULT_SCORE_HIDDEN = {"vgg": 256}
 
 
 class RankNetRegressor(RegressorMixin, PRNetBase):
@@ -35,8 +38,10 @@ class RankNetRegressor(RegressorMixin, PRNetBase):
     Parameters
     ----------
     module : {"mlp", "vgg"} or nn.Module class or instance, default="mlp"
-        Embedding backbone, as in :class:`PRNetClassifier`. ``module__score_hidden`` adds a
-        hidden layer to the score head.
+        Embedding backbone, as in :class:`PRNetClassifier`. ``module__score_hidden`` sets
+        the hidden layer of the score head: by default 256 for ``module="vgg"`` (the paper's
+        RankNet uses its baseline CNN: VGG backbone, FC 256 + ReLU, then the score) and none
+        (one linear layer) otherwise; ``module__score_hidden=None`` forces a linear head.
     epsilon : float, default=0.15
         Rank tolerance in units of the targets: closer pairs get the tie target 1/2.
     pairing : {"split", "all"}, default="split"
@@ -128,17 +133,30 @@ checkpoint_every, **kwargs
     def initialize_module(self):
         """Build the RankNet module (backbone + score head) for the fitted input shape."""
         kwargs = self.get_params_for("module")
+        if "score_hidden" not in kwargs and isinstance(self.module, str):
+            kwargs["score_hidden"] = _DEFAULT_SCORE_HIDDEN.get(self.module)
         self.module_ = build_ranknet(self.module, self.input_shape_, self.n_targets_, **kwargs)
         return self
 
-    def get_task_loss(self, task_out, y_task):
+    def get_task_loss(self, task_out, y_task, weight=None):
         """RankNet has no per-sample task loss: ``None``."""
         return None
 
-    def get_rank_loss(self, y_pred, codes):
-        """The criterion (binary cross-entropy) of the counted pairs' score differences."""
-        logits, targets = ranknet_pairs(y_pred[0], codes, self.pairing)
-        return self.criterion_(logits, targets)
+    def get_rank_loss(self, y_pred, codes, weight=None):
+        """The criterion (binary cross-entropy) of the counted pairs' score differences.
+
+        The mean over pairs and outputs; with ``weight`` (sample weights), each output's
+        weighted mean over pairs (a pair weighs the product of its samples' weights),
+        averaged over outputs.
+        """
+        if weight is None:
+            logits, targets = ranknet_pairs(y_pred[0], codes, self.pairing)
+            return self.criterion_(logits, targets)
+        logits, targets = ranknet_pairs(y_pred[0], codes, self.pairing, counted_only=False)
+        n_targets = codes.shape[-1]
+        losses = self._unreduced_criterion(logits, targets).reshape(-1, n_targets)
+        pair_w = pair_weights(weight.to(losses.dtype), codes, self.pairing)
+        return weighted_mean(losses, pair_w.reshape(-1, n_targets)).mean()
 
     def _decode(self, task_out):
         out = task_out.numpy().astype(np.float64)

@@ -4,6 +4,7 @@ import numpy as np
 import torch
 from sklearn.base import RegressorMixin
 
+from ..modules import weighted_mean
 from ._base import PRNetBase
 from ._checks import _Unavailable
 
@@ -16,7 +17,9 @@ class PRNetRegressor(RegressorMixin, PRNetBase):
     A shared embedding backbone feeds a regression head (MSE, averaged over outputs, eq. 2)
     and one ranking head per output that learns the ordinal relation of sample pairs from
     ``y`` (or ``ranking_target``) with tolerance ``epsilon`` (paper Table I); the loss is
-    ``L_regr + alpha * L_rank``.
+    ``L_regr + alpha * L_rank``, both **averaged** over the outputs: ``mean_k MSE_k + alpha
+    * mean_k CE_rank_k``. (Earlier development versions summed the ranking loss over
+    outputs; that reading is ``alpha * n_outputs`` here.)
 
     Parameters
     ----------
@@ -114,9 +117,16 @@ checkpoint_every, **kwargs
     def _n_task_outputs(self):
         return self.n_targets_
 
-    def get_task_loss(self, task_out, y_task):
-        """The criterion (MSE averaged over outputs) of the regression head."""
-        return self.criterion_(task_out, y_task)
+    def get_task_loss(self, task_out, y_task, weight=None):
+        """The criterion (MSE averaged over outputs) of the regression head.
+
+        With ``weight`` (``(N, 1)`` sample weights) each output's loss is the weighted mean
+        of its per-sample losses, then averaged over outputs.
+        """
+        if weight is None:
+            return self.criterion_(task_out, y_task)
+        losses = self._unreduced_criterion(task_out, y_task).reshape(task_out.shape[0], -1)
+        return weighted_mean(losses, weight.to(losses.dtype)).mean()
 
     def _decode(self, task_out):
         out = task_out.numpy().astype(np.float64)

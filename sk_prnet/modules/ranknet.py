@@ -68,7 +68,7 @@ def build_ranknet(spec, input_shape, n_targets, score_hidden=None, **backbone_kw
     return RankNetModule(backbone, d, n_targets, score_hidden=score_hidden)
 
 
-def ranknet_pairs(scores, codes, pairing="split"):
+def ranknet_pairs(scores, codes, pairing="split", counted_only=True):
     """RankNet logits and soft targets of the counted pairs of a batch.
 
     Parameters
@@ -78,16 +78,21 @@ def ranknet_pairs(scores, codes, pairing="split"):
     codes : LongTensor of shape (N_a, N_b, n_targets)
         Relation codes from :func:`sk_prnet.modules.pair_codes` (same ``pairing``).
     pairing : {"split", "all"}, default="split"
+    counted_only : bool, default=True
+        ``False`` keeps every pair in ``codes``' layout ``(N_a, N_b, n_targets)`` (ignored
+        pairs get target 0; give them weight 0), e.g. for a weighted loss.
 
     Returns
     -------
-    logits : Tensor of shape (n_counted,)
+    logits : Tensor of shape (n_counted,) or (N_a, N_b, n_targets)
         ``s1 - s2``: the logit of ``P(x1 ≻ x2)``.
-    targets : Tensor of shape (n_counted,)
+    targets : Tensor of shape (n_counted,) or (N_a, N_b, n_targets)
         1 for higher, 0 for lower, 1/2 for similar (RankNet's tie target).
     """
     s1, s2 = _sides(scores, pairing)
     logits = s1[:, None, :] - s2[None, :, :]
+    if not counted_only:
+        return logits, codes.clamp(min=0).to(logits.dtype) * 0.5
     keep = codes != IGNORE
     targets = codes[keep].to(logits.dtype) * 0.5
     return logits[keep], targets
