@@ -4,8 +4,15 @@ from .augment import PAPER_AUGMENT, BatchAugment, make_augment
 from .backbones import BACKBONES, MLPBackbone, VGGBackbone, build_backbone, embedding_size
 from .heads import PairHead, TaskHead
 from .pairing import (
-    IGNORE, PAIRINGS, class_first_nll, pair_codes, pair_logits, pair_weights, ranking_loss,
-    relation_codes, weighted_mean,
+    IGNORE,
+    PAIRINGS,
+    class_first_nll,
+    pair_codes,
+    pair_logits,
+    pair_weights,
+    ranking_loss,
+    relation_codes,
+    weighted_mean,
 )  # fmt: skip
 from .prnet import PRNetModule, build_prnet
 from .ranknet import RankNetModule, build_ranknet, ranknet_pairs
