@@ -13,7 +13,7 @@ from .pairing import (
     ranking_loss,
     relation_codes,
     weighted_mean,
-)  # fmt: skip
+)
 from .prnet import PRNetModule, build_prnet
 from .ranknet import RankNetModule, build_ranknet, ranknet_pairs
 
