@@ -254,11 +254,20 @@ default=None
             self._fit_loop(data, X, y)
         return self
 
-    def partial_fit(self, X, y, ranking_target=None, rank_groups=None, sample_weight=None):
+    def partial_fit(
+        self, X, y, classes=None, ranking_target=None, rank_groups=None, sample_weight=None
+    ):
         """Train for ``max_epochs`` more epochs, keeping the current weights when fitted.
 
-        Parameters are those of :meth:`fit`. Returns ``self``.
+        Parameters are those of :meth:`fit`; ``classes`` is for classifiers only (skorch's
+        signature, whose metadata routing marks it as not metadata) and must be ``None``.
+        Returns ``self``.
         """
+        if classes is not None:
+            raise ValueError(
+                f"classes is a parameter of classifiers' partial_fit; {type(self).__name__} "
+                "predicts values and takes no classes."
+            )
         meta = dict(
             ranking_target=ranking_target, rank_groups=rank_groups, sample_weight=sample_weight
         )
