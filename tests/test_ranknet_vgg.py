@@ -1,4 +1,4 @@
-"""RankNetRegressor(module="vgg") has the paper's head: the baseline CNN's FC 256, then the score."""
+"""RankNetRegressor(module="vgg") has the paper's head: the baseline CNN's FC 256, then a score."""
 
 import numpy as np
 import pytest

@@ -66,9 +66,7 @@ def test_warm_start_from_alpha_zero_trains_the_ranking_head():
     clf.fit(X, y)
     head0 = [p.detach().clone() for p in clf.module_.pair_head.parameters()]
     clf.set_params(alpha=1.0).fit(X, y, ranking_target=ratings)
-    assert any(
-        not torch.equal(p, q) for p, q in zip(head0, clf.module_.pair_head.parameters())
-    )
+    assert any(not torch.equal(p, q) for p, q in zip(head0, clf.module_.pair_head.parameters()))
     assert np.isfinite(clf.history_[-1, "train_loss"])
 
 

@@ -6,11 +6,11 @@ import pytest
 import sklearn
 import torch
 import torch.nn.functional as F
-from skorch.callbacks import Callback
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_sample_weight
+from skorch.callbacks import Callback
 
 from sk_prnet import PRNetClassifier, PRNetRegressor, RankNetRegressor
 from sk_prnet.modules import pair_codes
@@ -20,6 +20,7 @@ def hand_codes(r_a, r_b, eps):
     """Relation label of every pair (a, b): 2 if r_a > r_b + eps, 0 if r_a < r_b - eps, else 1."""
     diff = r_a[:, None, :] - r_b[None, :, :]
     return torch.where(diff > eps, 2, torch.where(diff < -eps, 0, 1))
+
 
 TINY = dict(module__hidden_sizes=(6,), max_epochs=1, batch_size=8, device="cpu", random_state=0)
 
@@ -131,7 +132,8 @@ def test_class_weight_is_a_sample_weight_of_the_class_weights(problem):
     X, y, ratings = problem
     y1 = y[:, 0]
     kw = dict(TINY, max_epochs=3)
-    balanced = PRNetClassifier(class_weight="balanced", **kw).fit(X, y1, ranking_target=ratings[:, 0])
+    balanced = PRNetClassifier(class_weight="balanced", **kw)
+    balanced.fit(X, y1, ranking_target=ratings[:, 0])
     by_hand = PRNetClassifier(**kw).fit(
         X, y1, ranking_target=ratings[:, 0], sample_weight=compute_sample_weight("balanced", y1)
     )
@@ -217,9 +219,9 @@ def test_sample_weight_routed_through_cross_validate_and_grid_search(routing, pr
     for got, (train, _) in zip(Seen.seen, cv.split(X)):
         np.testing.assert_array_equal(got, w[train])
     grid = GridSearchCV(
-        PRNetClassifier(**TINY).set_fit_request(sample_weight=True).set_score_request(
-            sample_weight=True
-        ),
+        PRNetClassifier(**TINY)
+        .set_fit_request(sample_weight=True)
+        .set_score_request(sample_weight=True),
         {"alpha": [0.0, 1.0]},
         cv=2,
     )
