@@ -207,10 +207,11 @@ default=None
             Group ids (subject, annotator, ...); only pairs within one group are ranked.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative per-sample weights (scikit-learn semantics: an integer weight acts
-            like repeating the sample, 0 drops it). The task loss of a batch is the weighted
-            mean over its samples (per output); a pair of the ranking loss weighs the product
-            of its two samples' weights (weighted mean over the pairs). Routed with
-            ``set_fit_request(sample_weight=True)``.
+            like repeating the sample, 0 drops it). Scaled to mean 1 over ``X``, they
+            multiply each sample's task loss in the batch mean, and each pair of the ranking
+            loss weighs the product of its two samples' weights: every batch loss is an
+            unbiased estimate of the weighted mean over the training set (exactly it when a
+            batch holds the whole set). Routed with ``set_fit_request(sample_weight=True)``.
 
         Returns
         -------
@@ -288,7 +289,25 @@ default=None
         ``(n, n_outputs)`` float32 tensor, or ``None`` for unweighted losses."""
         if sample_weight is None:
             return None
-        return torch.as_tensor(sample_weight[:, None], dtype=torch.float32)
+        return self._mean_one(sample_weight[:, None])
+
+    @staticmethod
+    def _mean_one(weights):
+        """``weights`` (n, k) scaled to mean 1 per column, as a float32 tensor.
+
+        A batch's loss is then ``mean(w_i * loss_i)``: its expectation over the batches is
+        the weighted mean over the training set (``sum w_i loss_i / sum w_i``), on the scale
+        of the unweighted loss (so ``lr`` keeps its meaning). A ratio per batch
+        (``sum / sum of the batch's weights``) would give a batch of light samples the full
+        weight of a batch.
+        """
+        mean = weights.mean(axis=0)
+        if not (mean > 0).all():
+            raise ValueError(
+                "The sample weights (times the class weights) are all zero for an output; "
+                "give some samples a positive weight."
+            )
+        return torch.as_tensor(weights / mean, dtype=torch.float32)
 
     def _unreduced_criterion(self, *args):
         """The criterion's per-element losses (``reduction="none"``), for weighted means."""

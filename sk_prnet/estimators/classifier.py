@@ -9,7 +9,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
-from ..modules import class_first_nll, weighted_mean
+from ..modules import class_first_nll
 from ..modules._strided import storage_view
 from ..ordinal import class_ranks
 from ._base import PRNetBase
@@ -252,7 +252,7 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         w = np.stack([cw[codes[:, t]] for t, cw in enumerate(class_w)], axis=1)
         if sample_weight is not None:
             w = w * sample_weight[:, None]
-        return torch.as_tensor(w, dtype=torch.float32)
+        return self._mean_one(w)
 
     def _rank_output_scale(self, n_targets):
         """Classification sums the ranking loss over outputs, as its task loss."""
@@ -378,13 +378,14 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         """Sum over outputs of the criterion (cross-entropy) of each output's logits.
 
         With ``weight`` (``(N, 1)`` or ``(N, n_outputs)``: sample weights times class
-        weights) each output's loss is the weighted mean of its per-sample losses.
+        weights, scaled to mean 1 over the training set) each output's loss is the batch
+        mean of ``weight * per-sample loss``.
         """
         n_classes = self._n_classes
         if weight is not None:
             parts = task_out.split(n_classes, dim=1)
             losses = [self._unreduced_criterion(p, y_task[:, t]) for t, p in enumerate(parts)]
-            return weighted_mean(torch.stack(losses, 1), weight.to(task_out.dtype)).sum()
+            return (torch.stack(losses, 1) * weight.to(task_out.dtype)).mean(0).sum()
         if len(n_classes) == 1:
             return self.criterion_(task_out, y_task[:, 0])
         if self._one_cross_entropy(n_classes):

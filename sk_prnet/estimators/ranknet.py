@@ -7,7 +7,7 @@ import torch
 from sklearn.base import RegressorMixin
 
 from ..metrics import ConstantInputWarning, pearson_r
-from ..modules import build_ranknet, pair_weights, ranknet_pairs, weighted_mean
+from ..modules import IGNORE, build_ranknet, pair_weights, ranknet_pairs
 from ._base import NO_ALPHA, PRNetBase
 from ._checks import _Unavailable
 from .regressor import PRNetRegressor
@@ -145,18 +145,16 @@ checkpoint_every, **kwargs
     def get_rank_loss(self, y_pred, codes, weight=None):
         """The criterion (binary cross-entropy) of the counted pairs' score differences.
 
-        The mean over pairs and outputs; with ``weight`` (sample weights), each output's
-        weighted mean over pairs (a pair weighs the product of its samples' weights),
-        averaged over outputs.
+        The mean over the counted pairs and outputs; with ``weight`` (sample weights scaled
+        to mean 1), of ``w_a * w_b`` times each pair's loss.
         """
         if weight is None:
             logits, targets = ranknet_pairs(y_pred[0], codes, self.pairing)
             return self.criterion_(logits, targets)
         logits, targets = ranknet_pairs(y_pred[0], codes, self.pairing, counted_only=False)
-        n_targets = codes.shape[-1]
-        losses = self._unreduced_criterion(logits, targets).reshape(-1, n_targets)
-        pair_w = pair_weights(weight.to(losses.dtype), codes, self.pairing)
-        return weighted_mean(losses, pair_w.reshape(-1, n_targets)).mean()
+        losses = self._unreduced_criterion(logits, targets).reshape(-1)
+        pair_w = pair_weights(weight.to(losses.dtype), codes, self.pairing).reshape(-1)
+        return (losses @ pair_w) / (codes != IGNORE).sum()
 
     def _decode(self, task_out):
         out = task_out.numpy().astype(np.float64)

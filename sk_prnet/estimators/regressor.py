@@ -4,7 +4,6 @@ import numpy as np
 import torch
 from sklearn.base import RegressorMixin
 
-from ..modules import weighted_mean
 from ._base import PRNetBase
 from ._checks import _Unavailable
 
@@ -120,13 +119,13 @@ checkpoint_every, **kwargs
     def get_task_loss(self, task_out, y_task, weight=None):
         """The criterion (MSE averaged over outputs) of the regression head.
 
-        With ``weight`` (``(N, 1)`` sample weights) each output's loss is the weighted mean
-        of its per-sample losses, then averaged over outputs.
+        With ``weight`` (``(N, 1)`` sample weights scaled to mean 1 over the training set),
+        the batch mean of ``weight * per-sample loss``, averaged over outputs.
         """
         if weight is None:
             return self.criterion_(task_out, y_task)
         losses = self._unreduced_criterion(task_out, y_task).reshape(task_out.shape[0], -1)
-        return weighted_mean(losses, weight.to(losses.dtype)).mean()
+        return (losses * weight.to(losses.dtype)).mean()
 
     def _decode(self, task_out):
         out = task_out.numpy().astype(np.float64)

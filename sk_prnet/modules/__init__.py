@@ -12,7 +12,6 @@ from .pairing import (
     pair_weights,
     ranking_loss,
     relation_codes,
-    weighted_mean,
 )
 from .prnet import PRNetModule, build_prnet
 from .ranknet import RankNetModule, build_ranknet, ranknet_pairs
@@ -34,7 +33,6 @@ __all__ = [
     "pair_logits",
     "pair_weights",
     "class_first_nll",
-    "weighted_mean",
     "ranking_loss",
     "relation_codes",
     "PRNetModule",

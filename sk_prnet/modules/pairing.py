@@ -15,7 +15,7 @@ from ._strided import storage_view
 
 __all__ = [
     "PAIRINGS", "IGNORE", "relation_codes", "pair_codes", "pair_logits", "pair_weights",
-    "ranking_loss", "class_first_nll", "weighted_mean",
+    "ranking_loss", "class_first_nll",
 ]  # fmt: skip
 
 #: The pairing schemes: ``"split"`` (the paper's batch halves) and ``"all"``.
@@ -185,22 +185,6 @@ def pair_weights(weight, codes, pairing="split"):
     return w_a[:, None, :] * w_b[None, :, :] * (codes != IGNORE)
 
 
-def weighted_mean(values, weights):
-    """Column-wise ``sum(weights * values) / sum(weights)`` over axis 0 (0 if no weight).
-
-    Parameters
-    ----------
-    values : Tensor of shape (M, k)
-    weights : Tensor of shape (M, k) or (M, 1)
-
-    Returns
-    -------
-    means : Tensor of shape (k,)
-    """
-    total = weights.sum(0)
-    return (values * weights).sum(0) / total.clamp_min(torch.finfo(total.dtype).tiny)
-
-
 def ranking_loss(pair_head, embedding, codes, pairing="split", projection=None, weight=None):
     """Mean cross-entropy of the relation logits over the counted pairs and targets.
 
@@ -218,9 +202,10 @@ def ranking_loss(pair_head, embedding, codes, pairing="split", projection=None, 
     projection : Tensor of shape (N, 2 m) or None
         See :func:`pair_logits`.
     weight : Tensor of shape (N,), (N, 1) or (N, n_targets), or None, default=None
-        Per-sample weights: each pair then weighs the product of its two samples' weights
-        (:func:`pair_weights`); the loss is the mean over targets of each target's
-        weighted mean over pairs.
+        Per-sample weights (the estimators scale them to mean 1 over the training set): the
+        loss is then the mean over the counted pairs and targets of ``w_a * w_b`` times the
+        pair's cross-entropy (:func:`pair_weights`), an unbiased batch estimate of the
+        weighted mean over all pairs.
 
     Returns
     -------
@@ -238,6 +223,5 @@ def ranking_loss(pair_head, embedding, codes, pairing="split", projection=None, 
         loss = F.cross_entropy(logits, target, ignore_index=IGNORE, reduction=reduction)
     if weight is None:
         return loss
-    n_targets = codes.shape[-1]
     pair_w = pair_weights(weight.to(loss.dtype), codes, pairing)
-    return weighted_mean(loss.view(-1, n_targets), pair_w.view(-1, n_targets)).mean()
+    return (loss @ pair_w.reshape(-1)) / (codes != IGNORE).sum()

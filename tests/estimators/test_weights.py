@@ -13,7 +13,6 @@ from sklearn.utils.class_weight import compute_sample_weight
 from skorch.callbacks import Callback
 
 from sk_prnet import PRNetClassifier, PRNetRegressor, RankNetRegressor
-from sk_prnet.modules import pair_codes
 
 
 def hand_codes(r_a, r_b, eps):
@@ -39,56 +38,93 @@ def batch_loss(est, x, targets):
     return est.get_loss(est._training_forward(x, targets), targets, X=x, training=True)
 
 
-def test_integer_weights_equal_duplicated_rows_in_the_task_loss(problem):
+class AtFirstBatch(Callback):
+    """Calls ``fn(net, X_batch)`` once, before the first optimizer step."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def initialize(self):
+        self.value = None
+        return self
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if training and self.value is None:
+            with torch.no_grad():
+                self.value = self.fn(net, batch[0])
+
+
+def whole_batch_fit(est, X, y, **fit_params):
+    """One step on one batch holding the whole set: train_loss is the loss at the initial
+    weights, through fit's real path (validation, weight scaling, batches)."""
+    est.set_params(batch_size=len(X), max_epochs=1)
+    est.fit(X, y, **fit_params)
+    return est.history_[0, "train_loss"]
+
+
+def rows_of(X, xb):
+    """Indices in X of the rows of a (shuffled) batch."""
+    return [int(np.flatnonzero((X == row).all(axis=1))[0]) for row in xb.numpy()]
+
+
+def test_integer_weights_equal_duplicated_rows(problem):
     X, y, _ = problem
-    clf = PRNetClassifier(alpha=0, **TINY).fit(X, y)
-    w = np.array([1, 3, 0, 2, 1, 1, 0, 4])
-    x, task = torch.as_tensor(X[:8]), torch.as_tensor(y[:8])
-    weight = torch.as_tensor(w, dtype=torch.float32)[:, None]
-    loss = batch_loss(clf, x, {"task": task, "weight": weight})
-    # by hand: each row repeated w times (0 drops it), plain cross-entropy summed over outputs
-    rows = np.repeat(np.arange(8), w)
-    out = clf.module_(torch.as_tensor(X[rows]))[0]
-    yy = torch.as_tensor(y[rows])
-    ref = F.cross_entropy(out[:, :2], yy[:, 0]) + F.cross_entropy(out[:, 2:], yy[:, 1])
-    torch.testing.assert_close(loss, ref)
+    w = np.random.default_rng(5).integers(0, 4, len(X))
+
+    def by_hand(net, xb):  # each row repeated w times (0 drops it), plain cross-entropy
+        rows = np.repeat(np.arange(len(X)), w)
+        out = net.module_(torch.as_tensor(X[rows]))[0]
+        yy = torch.as_tensor(y[rows])
+        return float(F.cross_entropy(out[:, :2], yy[:, 0]) + F.cross_entropy(out[:, 2:], yy[:, 1]))
+
+    hand = AtFirstBatch(by_hand)
+    loss = whole_batch_fit(PRNetClassifier(alpha=0, **TINY, callbacks=[hand]), X, y,
+                           sample_weight=w)  # fmt: skip
+    assert loss == pytest.approx(hand.value, rel=1e-5)
 
 
 def test_zero_weight_drops_the_sample_from_the_regression_loss(problem):
     X, _, ratings = problem
-    reg = PRNetRegressor(alpha=0, **TINY).fit(X, ratings)
-    x, t = torch.as_tensor(X[:8]), torch.as_tensor(ratings[:8], dtype=torch.float32)
-    w = torch.tensor([[1.0], [0.0], [1.0], [1.0], [0.0], [1.0], [1.0], [1.0]])
-    loss = batch_loss(reg, x, {"task": t, "weight": w})
-    keep = w[:, 0] > 0
-    ref = ((reg.module_(x[keep])[0] - t[keep]) ** 2).mean()  # MSE of the other 6 rows
-    torch.testing.assert_close(loss, ref)
+    w = np.ones(len(X))
+    w[[1, 4, 9]] = 0
+
+    def by_hand(net, xb):  # MSE of the other rows only
+        keep = w > 0
+        out = net.module_(torch.as_tensor(X[keep]))[0]
+        return float(((out - torch.as_tensor(ratings[keep], dtype=torch.float32)) ** 2).mean())
+
+    hand = AtFirstBatch(by_hand)
+    reg = PRNetRegressor(alpha=0, **TINY, callbacks=[hand])
+    assert whole_batch_fit(reg, X, ratings, sample_weight=w) == pytest.approx(hand.value, 1e-5)
 
 
 def test_ranking_pairs_weigh_the_product_of_the_sample_weights(problem):
     X, _, ratings = problem
-    reg = PRNetRegressor(alpha=1.5, epsilon=0.5, **TINY).fit(X, ratings)
-    x, t = torch.as_tensor(X[:8]), torch.as_tensor(ratings[:8], dtype=torch.float32)
-    w = torch.tensor([2.0, 0.0, 1.0, 3.0, 1.0, 1.0, 0.5, 2.0])
-    targets = {"task": t, "codes": pair_codes(t.double(), 0.5), "weight": w[:, None]}
-    loss = batch_loss(reg, x, targets)
-    # by hand: weighted MSE per output; pair (a, b) of the split halves weighs w_a * w_b
-    out, emb = reg.module_(x)
-    mse = ((w[:, None] * (out - t) ** 2).sum(0) / w.sum()).mean()
-    head = reg.module_.pair_head
-    proj = emb @ head.sides.weight.T + head.sides.bias
-    codes = hand_codes(t[:4], t[4:], 0.5)
-    rank = []
-    for k in range(2):
-        num = den = 0.0
-        for a in range(4):
-            for b in range(4):
-                logits = proj[a, 3 * k : 3 * k + 3] + proj[4 + b, 6 + 3 * k : 9 + 3 * k]
-                pw = w[a] * w[4 + b]
-                num = num + pw * F.cross_entropy(logits[None], codes[a, b, k][None])
-                den = den + pw
-        rank.append(num / den)
-    torch.testing.assert_close(loss, mse + 1.5 * torch.stack(rank).mean())
+    X, ratings = X[:8], ratings[:8]
+    w = np.array([2.0, 0.0, 1.0, 3.0, 1.0, 1.0, 0.5, 2.0])
+
+    def by_hand(net, xb):
+        # in the batch's own order: the first half is paired with the second (split)
+        idx = rows_of(X, xb)
+        wb = torch.as_tensor(w[idx] / w.mean(), dtype=torch.float32)  # scaled to mean 1
+        t = torch.as_tensor(ratings[idx], dtype=torch.float32)
+        out, emb = net.module_(xb)
+        mse = ((wb[:, None] * (out - t) ** 2).mean(0)).mean()
+        head = net.module_.pair_head
+        proj = emb @ head.sides.weight.T + head.sides.bias
+        codes = hand_codes(t[:4], t[4:], 0.5)
+        terms = [
+            wb[a] * wb[4 + b] * F.cross_entropy(
+                (proj[a, 3 * k : 3 * k + 3] + proj[4 + b, 6 + 3 * k : 9 + 3 * k])[None],
+                codes[a, b, k][None],
+            )
+            for k in range(2) for a in range(4) for b in range(4)
+        ]  # fmt: skip
+        return float(mse + 1.5 * torch.stack(terms).mean())  # mean over outputs, as the task
+
+    hand = AtFirstBatch(by_hand)
+    reg = PRNetRegressor(alpha=1.5, epsilon=0.5, **TINY, callbacks=[hand])
+    assert whole_batch_fit(reg, X, ratings, sample_weight=w) == pytest.approx(hand.value, 1e-5)
 
 
 class WeightRecorder(Callback):
@@ -125,7 +161,7 @@ def test_weights_travel_with_their_rows_through_shuffled_batches(images):
     got = torch.cat([wb for _, wb in rec.seen])
     ids = ids.round().long().numpy()
     assert sorted(ids[:n]) == list(range(n))  # one epoch: every row once
-    np.testing.assert_array_equal(got.numpy(), w[ids].astype(np.float32))
+    np.testing.assert_allclose(got.numpy(), w[ids] / w.mean(), rtol=1e-6)  # scaled to mean 1
 
 
 def test_class_weight_is_a_sample_weight_of_the_class_weights(problem):
@@ -139,24 +175,23 @@ def test_class_weight_is_a_sample_weight_of_the_class_weights(problem):
     )
     for p, q in zip(balanced.module_.parameters(), by_hand.module_.parameters()):
         torch.testing.assert_close(p, q)
-    # a dict per output, for a 2-D y
+    # a dict per output, for a 2-D y: class weights act as per-output sample weights
     cw = [{0: 1.0, 1: 3.0}, {0: 2.0, 1: 0.5}]
-    dicts = PRNetClassifier(class_weight=cw, **kw).fit(X, y)
     w = np.column_stack([np.where(y[:, k] == 1, cw[k][1], cw[k][0]) for k in range(2)])
-    plain = PRNetClassifier(**kw).fit(X, y)
-    x, task = torch.as_tensor(X[:8]), torch.as_tensor(y[:8])
-    loss = batch_loss(dicts, x, {"task": task, "weight": torch.as_tensor(w[:8]).float()})
-    out = dicts.module_(x)[0]
-    ref = sum(
-        (torch.as_tensor(w[:8, k]).float() * F.cross_entropy(out[:, 2 * k : 2 * k + 2], task[:, k],
-         reduction="none")).sum() / w[:8, k].sum()
-        for k in range(2)
-    )  # fmt: skip
-    torch.testing.assert_close(loss, ref)
-    assert any(
-        not torch.equal(p, q)
-        for p, q in zip(dicts.module_.parameters(), plain.module_.parameters())
-    )
+
+    def by_hand(net, xb):
+        idx = rows_of(X, xb)
+        out, task = net.module_(xb)[0], torch.as_tensor(y[idx])
+        wk = torch.as_tensor(w[idx] / w.mean(axis=0), dtype=torch.float32)
+        return float(sum(
+            (wk[:, k] * F.cross_entropy(out[:, 2 * k : 2 * k + 2], task[:, k], reduction="none")
+             ).mean()
+            for k in range(2)
+        ))  # fmt: skip
+
+    hand = AtFirstBatch(by_hand)
+    dicts = PRNetClassifier(class_weight=cw, alpha=0, **TINY, callbacks=[hand])
+    assert whole_batch_fit(dicts, X, y) == pytest.approx(hand.value, rel=1e-5)
 
 
 def test_bad_weights_are_clear_errors(problem):
