@@ -9,8 +9,8 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
-from ..modules import class_first_nll
 from ..modules._strided import storage_view
+from ..modules.pairing import class_first_nll
 from ..ordinal import class_ranks
 from ._base import PRNetBase
 

@@ -7,7 +7,8 @@ import torch
 from sklearn.base import RegressorMixin
 
 from ..metrics import ConstantInputWarning, pearson_r
-from ..modules import IGNORE, build_ranknet, pair_weights, ranknet_pairs
+from ..modules import IGNORE, build_ranknet, ranknet_pairs
+from ..modules.pairing import pair_weights
 from ._base import NO_ALPHA, PRNetBase
 from ._checks import _Unavailable
 from .regressor import PRNetRegressor
@@ -154,7 +155,7 @@ checkpoint_every, **kwargs
         logits, targets = ranknet_pairs(y_pred[0], codes, self.pairing, counted_only=False)
         losses = self._unreduced_criterion(logits, targets).reshape(-1)
         pair_w = pair_weights(weight.to(losses.dtype), codes, self.pairing).reshape(-1)
-        return (losses @ pair_w) / (codes != IGNORE).sum()
+        return (losses * pair_w).sum() / (codes != IGNORE).sum()
 
     def _decode(self, task_out):
         out = task_out.numpy().astype(np.float64)

@@ -6,10 +6,8 @@ from .heads import PairHead, TaskHead
 from .pairing import (
     IGNORE,
     PAIRINGS,
-    class_first_nll,
     pair_codes,
     pair_logits,
-    pair_weights,
     ranking_loss,
     relation_codes,
 )
@@ -31,8 +29,6 @@ __all__ = [
     "PAIRINGS",
     "pair_codes",
     "pair_logits",
-    "pair_weights",
-    "class_first_nll",
     "ranking_loss",
     "relation_codes",
     "PRNetModule",

@@ -224,4 +224,4 @@ def ranking_loss(pair_head, embedding, codes, pairing="split", projection=None, 
     if weight is None:
         return loss
     pair_w = pair_weights(weight.to(loss.dtype), codes, pairing)
-    return (loss @ pair_w.reshape(-1)) / (codes != IGNORE).sum()
+    return (loss * pair_w.reshape(-1)).sum() / (codes != IGNORE).sum()
