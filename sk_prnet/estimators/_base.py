@@ -19,11 +19,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._metadata_requests import RequestMethod
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_consistent_length,
-    check_is_fitted,
-)
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer
 from skorch.dataset import Dataset
@@ -40,6 +36,7 @@ from ._checks import _check_real, _overrides, resolve_device
 from ._inference import PairwiseInferenceMixin
 from ._optim import optimizer_arguments, prime_momentum_buffers
 from ._validation import InputValidationMixin
+from ._weights import LossWeightsMixin
 
 __all__ = ["PRNetBase", "NO_ALPHA"]
 
@@ -50,7 +47,7 @@ NO_ALPHA = object()
 _HEAD_PARAMS = ("task_hidden", "ranking_hidden")
 
 
-class PRNetBase(InputValidationMixin, PairwiseInferenceMixin, NeuralNet):
+class PRNetBase(InputValidationMixin, LossWeightsMixin, PairwiseInferenceMixin, NeuralNet):
     """Shared implementation of the PRNet estimators (private; use the subclasses).
 
     Subclasses implement four hooks: ``_encode_targets`` (validate ``y``, set fitted label
@@ -236,10 +233,7 @@ default=None
         elif self._rank_weight > 0:
             self._check_label_ranking()
         groups = None if rank_groups is None else self._encode_groups(rank_groups, n)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
+        sample_weight = self._validate_sample_weight(sample_weight, X)
         weight = self._loss_weights(sample_weight, task)
         self.rank_epsilon_ = rank_eps
         self.n_targets_ = int(task.shape[1])
@@ -283,46 +277,6 @@ default=None
 
     def _check_label_ranking(self):
         """Hook called when pairs are ranked by ``y`` itself (no ``ranking_target``)."""
-
-    def _loss_weights(self, sample_weight, task):
-        """Per-sample loss weights carried by the batches: ``(n, 1)`` (all outputs) or
-        ``(n, n_outputs)`` float32 tensor, or ``None`` for unweighted losses."""
-        if sample_weight is None:
-            return None
-        return self._mean_one(sample_weight[:, None])
-
-    @staticmethod
-    def _mean_one(weights):
-        """``weights`` (n, k) scaled to mean 1 per column, as a float32 tensor.
-
-        A batch's loss is then ``mean(w_i * loss_i)``: its expectation over the batches is
-        the weighted mean over the training set (``sum w_i loss_i / sum w_i``), on the scale
-        of the unweighted loss (so ``lr`` keeps its meaning). A ratio per batch
-        (``sum / sum of the batch's weights``) would give a batch of light samples the full
-        weight of a batch.
-        """
-        mean = weights.mean(axis=0)
-        if not (mean > 0).all():
-            raise ValueError(
-                "The sample weights (times the class weights) are all zero for an output; "
-                "give some samples a positive weight."
-            )
-        return torch.as_tensor(weights / mean, dtype=torch.float32)
-
-    def _unreduced_criterion(self, *args):
-        """The criterion's per-element losses (``reduction="none"``), for weighted means."""
-        crit = self.criterion_
-        if not isinstance(getattr(crit, "reduction", None), str):
-            raise ValueError(
-                f"Sample or class weights need a criterion with a `reduction` attribute (as "
-                f"torch's losses have), to get per-sample losses; {type(crit).__name__} has "
-                "none. Use a torch loss, or fit without weights."
-            )
-        reduction, crit.reduction = crit.reduction, "none"
-        try:
-            return crit(*args)
-        finally:
-            crit.reduction = reduction
 
     @contextmanager
     def _seeded_rng(self, device):
