@@ -147,6 +147,7 @@ class PRNetBase(InputValidationMixin, LossWeightsMixin, PairwiseInferenceMixin, 
     # skorch's set_*_request accept any name (its fit forwards **fit_params to the module);
     # a RequestMethod here makes scikit-learn generate them from the signatures of ``fit``
     # and ``partial_fit``, so that an unknown name (a typo) is a TypeError at once.
+    # (RequestMethod is private in scikit-learn, unchanged since 1.3.)
     set_fit_request = RequestMethod("fit", [])
     set_partial_fit_request = RequestMethod("partial_fit", [])
 
