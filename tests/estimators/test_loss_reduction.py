@@ -16,6 +16,17 @@ from sk_prnet.modules import pair_codes
 EPS = 0.15
 
 
+@pytest.fixture(autouse=True)
+def deterministic():
+    """Every test here runs under torch.use_deterministic_algorithms(True)."""
+    was = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(was)
+
+
 def hand_codes(r_a, r_b, eps):
     """Relation label of every pair (a, b): 2 if r_a > r_b + eps, 0 if r_a < r_b - eps, else 1."""
     diff = r_a[:, None, :] - r_b[None, :, :]
@@ -108,13 +119,8 @@ def test_no_nll_loss2d_and_a_fit_runs_under_deterministic_algorithms():
     ratings = rng.uniform(1, 9, size=(40, 2))
     y = (ratings > 5).astype(int)
     clf = PRNetClassifier(max_epochs=2, batch_size=10, device="cpu", random_state=0)
-    was = torch.are_deterministic_algorithms_enabled()
-    torch.use_deterministic_algorithms(True)
-    try:
-        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
-            clf.fit(X, y, ranking_target=ratings)
-    finally:
-        torch.use_deterministic_algorithms(was)
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        clf.fit(X, y, ranking_target=ratings)
     names = {e.name for e in prof.events()}
     assert "aten::nll_loss" in names or "aten::nll_loss_forward" in names
     assert not any("nll_loss2d" in name for name in names)
