@@ -46,8 +46,9 @@ class TrainingBatches:
     groups : Tensor of shape (n_samples,) or None
         Integer group codes restricting pairs to one group.
     device : torch.device
-    weight : Tensor of shape (n_samples,) or None, default=None
-        Per-sample weights of the losses; batches carry their slice as ``targets["weight"]``.
+    weight : Tensor of shape (n_samples, k) or None, default=None
+        Per-sample weights of the losses (one column, or one per output); batches carry
+        their rows as ``targets["weight"]``.
     """
 
     def __init__(self, X, task, rank, groups, device, weight=None):

@@ -3,14 +3,7 @@
 from .augment import PAPER_AUGMENT, BatchAugment, make_augment
 from .backbones import BACKBONES, MLPBackbone, VGGBackbone, build_backbone, embedding_size
 from .heads import PairHead, TaskHead
-from .pairing import (
-    IGNORE,
-    PAIRINGS,
-    pair_codes,
-    pair_logits,
-    ranking_loss,
-    relation_codes,
-)
+from .pairing import IGNORE, PAIRINGS, pair_codes, pair_logits, ranking_loss, relation_codes
 from .prnet import PRNetModule, build_prnet
 from .ranknet import RankNetModule, build_ranknet, ranknet_pairs
 
