@@ -239,6 +239,11 @@ def make_deap_pipeline(estimator=None, *, recipe="paper", k=100, criterion="deap
     ``PRNetClassifier``. Recipe ``"authors"``: the same without the features step; its input
     is the baseline-corrected feature matrix of :func:`load_deap_recipe`.
 
+    The 1-9 ratings must reach the ``prnet`` step as ``ranking_target`` (under metadata
+    routing: ``request_ranking_target=True`` and ``ranking_target=ratings`` in ``fit`` or
+    ``params``); without them the pairs are ranked by the low/high classes only and
+    ``epsilon`` has no effect (``PRNetClassifier`` warns when it is set).
+
     Parameters
     ----------
     estimator : estimator or None, default=None

@@ -55,7 +55,8 @@ def test_hand_computed_tiny_dataset():
     y = [0, 0, 0, 1, 1, 1, 2]
     expected = _fisher_by_hand(X, y)
     np.testing.assert_allclose(fisher_score(X, y), expected, rtol=1e-12)
-    np.testing.assert_allclose(FisherFeatureSelector(k=1, criterion="fisher").fit(X, y).scores_, expected)
+    selector = FisherFeatureSelector(k=1, criterion="fisher").fit(X, y)
+    np.testing.assert_allclose(selector.scores_, expected)
     # Feature 0: mu=31/7, class means 2, 7, 4; within = 3*(2/3) + 3*(2/3) + 0 = 4.
     between = 3 * (2 - 31 / 7) ** 2 + 3 * (7 - 31 / 7) ** 2 + (4 - 31 / 7) ** 2
     assert fisher_score(X, y)[0] == pytest.approx(between / 4.0)

@@ -4,8 +4,9 @@ It keeps skorch's machinery (callbacks, history, ``initialize_*``, ``set_params`
 ``save_params``/``load_params``, pickling) and replaces the parts that do not fit PRNet:
 
 * inputs are validated like scikit-learn (``validate_data``, ``n_features_in_``);
-* per-sample metadata the loss needs (``ranking_target``, ``rank_groups``) travels with the
-  batches, never to ``module.forward``, and is requested through metadata routing;
+* per-sample metadata the loss needs (``ranking_target``, ``rank_groups``,
+  ``sample_weight``) travels with the batches, never to ``module.forward``, and is
+  requested through metadata routing (``set_fit_request`` accepts only these names);
 * batches are sliced from device tensors instead of a ``DataLoader`` (see ``_batches``);
 * ``random_state`` seeds init, shuffling and pairing inside a forked torch RNG state;
 * ``device="auto"`` is resolved at fit into ``device_`` without rewriting the parameter.
@@ -18,6 +19,7 @@ from types import MappingProxyType
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
+from sklearn.utils._metadata_requests import RequestMethod
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer
@@ -47,6 +49,7 @@ from ._loader import inference_batches, predict_batch_size
 from ._optim import optimizer_arguments, prime_momentum_buffers
 from ._outcome import check_finite_loss, early_stopped, interrupt_message
 from ._validation import InputValidationMixin
+from ._weights import LossWeightsMixin
 
 __all__ = ["PRNetBase", "NO_ALPHA", "PRECISIONS"]
 
@@ -62,14 +65,16 @@ NO_ALPHA = object()
 _HEAD_PARAMS = ("task_hidden", "ranking_hidden")
 
 
-class PRNetBase(InputValidationMixin, PairwiseInferenceMixin, NeuralNet):
+class PRNetBase(InputValidationMixin, LossWeightsMixin, PairwiseInferenceMixin, NeuralNet):
     """Shared implementation of the PRNet estimators (private; use the subclasses).
 
     Subclasses implement four hooks: ``_encode_targets`` (validate ``y``, set fitted label
     attributes, return encoded task targets, default ranking values and their tolerance),
     ``_n_task_outputs``, ``get_task_loss`` and ``_decode`` (task outputs to predictions).
     Optional hooks: ``_ranking_weight`` (validated weight of the ranking loss, ``alpha``),
-    ``get_rank_loss`` (the pairwise loss of a batch) and ``initialize_module``.
+    ``get_rank_loss`` (the pairwise loss of a batch), ``_rank_output_scale`` (its reduction
+    over outputs), ``_loss_weights`` (per-sample weights from ``sample_weight``),
+    ``_check_label_ranking`` and ``initialize_module``.
     """
 
     # skorch attributes that are not constructor parameters here.
@@ -163,11 +168,23 @@ class PRNetBase(InputValidationMixin, PairwiseInferenceMixin, NeuralNet):
         """skorch's epoch timer and print log (losses are recorded by the fit loop itself)."""
         return [("epoch_timer", EpochTimer()), ("print_log", QuietPrintLog())]
 
-    def get_metadata_routing(self):
-        """Metadata this estimator consumes: ``ranking_target`` and ``rank_groups`` in ``fit``.
+    # skorch's set_*_request accept any name (its fit forwards **fit_params to the module);
+    # a RequestMethod here makes scikit-learn generate them from the signatures of ``fit``
+    # and ``partial_fit``, so that an unknown name (a typo) is a TypeError at once.
+    # (RequestMethod is private in scikit-learn, unchanged since 1.3.)
+    set_fit_request = RequestMethod("fit", [])
+    set_partial_fit_request = RequestMethod("partial_fit", [])
 
-        Request them with ``set_fit_request(ranking_target=True, rank_groups=True)`` when
-        scikit-learn's metadata routing is enabled.
+    def get_metadata_routing(self):
+        """Metadata this estimator consumes in ``fit``: ``ranking_target``, ``rank_groups``,
+        ``sample_weight``.
+
+        Request them with e.g. ``set_fit_request(ranking_target=True, sample_weight=True)``
+        when scikit-learn's metadata routing is enabled; any other name raises a TypeError.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRequest
         """
         return self._get_metadata_request()
 
@@ -197,7 +214,7 @@ class PRNetBase(InputValidationMixin, PairwiseInferenceMixin, NeuralNet):
         return resolve_device(self.device)
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y, ranking_target=None, rank_groups=None):
+    def fit(self, X, y, ranking_target=None, rank_groups=None, sample_weight=None):
         """Train the network on the task and, with weight ``alpha``, on pairwise ranking.
 
         Parameters
@@ -214,6 +231,13 @@ default=None
             Routed (and split with the CV folds) through metadata routing.
         rank_groups : array-like of shape (n_samples,), default=None
             Group ids (subject, annotator, ...); only pairs within one group are ranked.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative per-sample weights (scikit-learn semantics: an integer weight acts
+            like repeating the sample, 0 drops it). Scaled to mean 1 over ``X``, they
+            multiply each sample's task loss in the batch mean, and each pair of the ranking
+            loss weighs the product of its two samples' weights: every batch loss is an
+            unbiased estimate of the weighted mean over the training set (exactly it when a
+            batch holds the whole set). Routed with ``set_fit_request(sample_weight=True)``.
 
         Returns
         -------
@@ -227,7 +251,8 @@ default=None
         Raises
         ------
         ValueError
-            For invalid hyperparameters, NaN/inf or mis-shaped inputs, or too few classes.
+            For invalid hyperparameters, NaN/inf or mis-shaped inputs, negative or all-zero
+            sample weights, or too few classes.
         TrainingDivergedError
             When the training loss of an epoch is NaN or infinite (a ``ValueError``).
         CheckpointError
@@ -242,7 +267,11 @@ default=None
             check_consistent_length(X, ranking_target)
             rank = self._validate_ranking_target(ranking_target, n, task.shape[1])
             rank_eps = float(self.epsilon)
+        elif self._rank_weight > 0:
+            self._check_label_ranking()
         groups = None if rank_groups is None else self._encode_groups(rank_groups, n)
+        sample_weight = self._validate_sample_weight(sample_weight, X)
+        weight = self._loss_weights(sample_weight, task)
         self.rank_epsilon_ = rank_eps
         self.n_targets_ = int(task.shape[1])
         self.device_ = device
@@ -250,7 +279,7 @@ default=None
         # augmentation holds no trainable state for it to manage
         vars(self)["augment_"] = make_augment(self.augment)
         data = TrainingBatches(
-            X, task, torch.tensor(rank, dtype=torch.float64), groups, device,
+            X, task, torch.tensor(rank, dtype=torch.float64), groups, device, weight=weight,
             free_bytes=free_device_memory(device), prefetch=self.prefetch,
         )  # fmt: skip
         with self._seeded_rng(device), deterministic_algorithms(self.deterministic):
@@ -259,19 +288,34 @@ default=None
             self._fit_loop(data, X, y)
         return self
 
-    def partial_fit(self, X, y, ranking_target=None, rank_groups=None):
+    def partial_fit(
+        self, X, y, classes=None, ranking_target=None, rank_groups=None, sample_weight=None
+    ):
         """Train for ``max_epochs`` more epochs, keeping the current weights when fitted.
 
-        Parameters are those of :meth:`fit`. Returns ``self``.
+        Parameters are those of :meth:`fit`; ``classes`` is for classifiers only (skorch's
+        signature, whose metadata routing marks it as not metadata) and must be ``None``.
+        Returns ``self``.
         """
+        if classes is not None:
+            raise ValueError(
+                f"classes is a parameter of classifiers' partial_fit; {type(self).__name__} "
+                "predicts values and takes no classes."
+            )
+        meta = dict(
+            ranking_target=ranking_target, rank_groups=rank_groups, sample_weight=sample_weight
+        )
         if not self.initialized_ or not hasattr(self, "n_features_in_"):
-            return self.fit(X, y, ranking_target=ranking_target, rank_groups=rank_groups)
+            return self.fit(X, y, **meta)
         warm = self.warm_start
         vars(self)["warm_start"] = True  # restored below: the user's parameter is unchanged
         try:
-            return self.fit(X, y, ranking_target=ranking_target, rank_groups=rank_groups)
+            return self.fit(X, y, **meta)
         finally:
             vars(self)["warm_start"] = warm
+
+    def _check_label_ranking(self):
+        """Hook called when pairs are ranked by ``y`` itself (no ``ranking_target``)."""
 
     @contextmanager
     def _seeded_rng(self, device):
@@ -491,31 +535,43 @@ default=None
         """``L_task + alpha * L_rank`` of a batch.
 
         ``y_pred`` is the module's ``(task_output, embedding)``; ``y_true`` the batch's
-        targets: ``task``, and ``codes`` (the pair relation labels, ``None`` for a batch with
-        fewer than two counted pairs). With ``alpha == 0`` the ranking head is not evaluated
-        at all, so it stays untrained (the paper's baseline).
+        targets: ``task``, ``codes`` (the pair relation labels, ``None`` for a batch with
+        fewer than two counted pairs) and, with sample or class weights, ``weight``. With
+        ``alpha == 0`` the ranking head is not evaluated at all, so it stays untrained (the
+        paper's baseline). Both losses are reduced over the outputs the same way: the mean
+        for regression (paper eq. 2), the sum for classification
+        (:meth:`_rank_output_scale`).
         """
-        loss = self.get_task_loss(y_pred[0], y_true["task"])
+        sample_w = y_true.get("weight")
+        loss = self.get_task_loss(y_pred[0], y_true["task"], sample_w)
         codes = y_true.get("codes")
         weight = self._rank_weight
         if weight > 0 and codes is not None:
-            # the mean over pairs and targets times n_targets is the sum over targets
-            scale = weight * codes.shape[-1]
-            rank = self.get_rank_loss(y_pred, codes)
+            scale = weight * self._rank_output_scale(codes.shape[-1])
+            rank = self.get_rank_loss(y_pred, codes, sample_w)
             # add's alpha scales in the same op (one autograd node fewer than mul + add)
             loss = scale * rank if loss is None else torch.add(loss, rank, alpha=scale)
         elif loss is None:  # no task loss and no counted pair in this batch
             loss = y_pred[0].sum() * 0.0
         return loss
 
-    def get_rank_loss(self, y_pred, codes):
+    def _rank_output_scale(self, n_targets):
+        """Factor turning the ranking loss's mean over outputs into the task loss's
+        reduction over outputs: 1 (mean, the regressors); classifiers sum (``n_targets``)."""
+        return 1
+
+    def get_rank_loss(self, y_pred, codes, weight=None):
         """Mean pairwise loss of a batch (PRNet: cross-entropy of the pair head's relations).
 
         ``y_pred`` is the module's output (with the pair head's projection as a third item
-        in training), ``codes`` the batch's pair relation codes.
+        in training), ``codes`` the batch's pair relation codes, ``weight`` the batch's
+        sample weights or ``None`` (see :func:`sk_prnet.modules.ranking_loss`). The mean is
+        over pairs and outputs.
         """
         projection = y_pred[2] if len(y_pred) > 2 else None
-        return ranking_loss(self.module_.pair_head, y_pred[1], codes, self.pairing, projection)
+        return ranking_loss(
+            self.module_.pair_head, y_pred[1], codes, self.pairing, projection, weight
+        )
 
     # ------------------------------------------------------------------ inference
     def _check_fitted(self):

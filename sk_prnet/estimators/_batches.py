@@ -145,9 +145,13 @@ class TrainingBatches:
     source : {"whole", "gather", "stream"} or None, default=None
         Force a way of holding the inputs (benchmarks, tests); ``None``: decided by
         :func:`batch_source`.
+    weight : Tensor of shape (n_samples, k) or None, default=None
+        Per-sample weights of the losses (one column, or one per output); batches carry
+        their rows as ``targets["weight"]``.
     """
 
-    def __init__(self, X, task, rank, groups, device, free_bytes=None, prefetch=0, source=None):
+    def __init__(self, X, task, rank, groups, device, free_bytes=None, prefetch=0, source=None,
+                 weight=None):  # fmt: skip
         host_only = (X.dtype == np.uint8) or is_memory_mapped(X)
         if source is None:
             source = batch_source(device.type, X.size * 4, host_only=host_only,
@@ -159,6 +163,7 @@ class TrainingBatches:
         self.rank = rank.to(device)
         self.groups = None if groups is None else groups.to(device)
         self.groups_host = None if groups is None else groups.cpu().numpy()
+        self.weight = None if weight is None else weight.to(device)
         self.device = device
         self.prefetch = int(prefetch)
         # pinned host batches and asynchronous copies only where they help: a CUDA target
@@ -176,10 +181,12 @@ class TrainingBatches:
         out.task, out.rank = self.task[dev_idx], self.rank[dev_idx]
         out.groups = None if self.groups is None else self.groups[dev_idx]
         out.groups_host = None if self.groups is None else self.groups_host[idx]
+        out.weight = None if self.weight is None else self.weight[dev_idx]
         return out
 
     def batches(self, batch_size, shuffle, codes_fn=None, start=0, pairing="split"):
-        """Yield ``(X_batch, targets)`` with ``targets`` a dict of ``task`` and ``codes``.
+        """Yield ``(X_batch, targets)`` with ``targets`` a dict of ``task``, ``codes`` and
+        ``weight`` (only when the data has weights).
 
         Parameters
         ----------
@@ -200,9 +207,11 @@ class TrainingBatches:
         n = len(self)
         perm = torch.randperm(n) if shuffle else None
         task, rank, groups, groups_host = self.task, self.rank, self.groups, self.groups_host
+        weight = self.weight
         if perm is not None:  # the targets are small: one permuted copy per epoch
             p = perm.to(self.device)
             task, rank = task[p], rank[p]
+            weight = None if weight is None else weight[p]
             if groups is not None:
                 groups, groups_host = groups[p], groups_host[perm.numpy()]
         bounds = [(s, min(s + batch_size, n)) for s in range(start * batch_size, n, batch_size)]
@@ -212,6 +221,8 @@ class TrainingBatches:
         inputs = self._inputs(perm, bounds)
         for i, ((s, e), xb) in enumerate(zip(bounds, inputs)):
             targets = {"task": task[s:e]}
+            if weight is not None:
+                targets["weight"] = weight[s:e]
             if codes is not None:
                 targets["codes"] = codes[i]()
             yield xb, targets

@@ -2,7 +2,7 @@
 
 import numpy as np
 import torch
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import _check_sample_weight, check_array
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data
@@ -13,8 +13,9 @@ __all__ = ["InputValidationMixin"]
 
 
 class InputValidationMixin:
-    """Checks of ``X``, ``y``, ``ranking_target`` and ``rank_groups`` (``validate_data``,
-    ``n_features_in_``, the shape of one sample), shared by the PRNet estimators."""
+    """Checks of ``X``, ``y``, ``ranking_target``, ``rank_groups`` and ``sample_weight``
+    (``validate_data``, ``n_features_in_``, the shape of one sample), shared by the PRNet
+    estimators."""
 
     def _validate_X(self, X, *, reset):
         kwargs = dict(allow_nd=True, dtype=self._input_dtype(X), ensure_all_finite=True)
@@ -72,6 +73,13 @@ class InputValidationMixin:
                 f"to match y (one column per output); got {np.shape(ranking_target)}."
             )
         return r
+
+    @staticmethod
+    def _validate_sample_weight(sample_weight, X):
+        """``None``, or non-negative float64 weights, one per sample, not all zero."""
+        if sample_weight is None:
+            return None
+        return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
 
     @staticmethod
     def _encode_groups(rank_groups, n_samples):

@@ -1,11 +1,16 @@
 """PRNetClassifier: classification task heads + pairwise ranking heads."""
 
+import inspect
+import warnings
+
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from ..modules._strided import storage_view
+from ..modules.pairing import class_first_nll
 from ..ordinal import class_ranks
 from ._base import PRNetBase
 
@@ -17,11 +22,17 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
 
     A shared embedding backbone feeds one classification head per output (cross-entropy) and
     one ranking head per output that learns the ordinal relation of sample pairs;
-    the loss is ``L_cls + alpha * L_rank`` (each summed over outputs).
+    the loss is ``L_cls + alpha * L_rank``, each **summed** over outputs (each output's
+    cross-entropy is a mean over the batch, each output's ranking loss a mean over the
+    pairs). :class:`PRNetRegressor` averages both over outputs instead (paper eq. 2); for a
+    classifier the sum keeps the paper's per-output losses at their single-output scale.
 
     Ranking labels come from ``ranking_target`` (continuous values, e.g. DEAP ratings) with
     tolerance ``epsilon`` when given to :meth:`fit`, else from the rank of each label in
-    ``class_order`` (paper Table III; pairs of the same class are "similar").
+    ``class_order`` (paper Table III; pairs of the same class are "similar"). Without
+    ``ranking_target`` the tolerance ``epsilon`` has no effect (class ranks are integers);
+    a non-default ``epsilon`` then raises a ``UserWarning`` at ``fit``: route the ratings
+    (``set_fit_request(ranking_target=True)``) for ``epsilon`` to apply.
 
     Parameters
     ----------
@@ -37,7 +48,15 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         Weight of the ranking loss; ``0`` is exactly the plain baseline (ranking head never
         evaluated during training).
     epsilon : float, default=0.25
-        Rank tolerance applied to ``ranking_target`` (paper DEAP value).
+        Rank tolerance applied to ``ranking_target`` (paper DEAP value); unused (with a
+        warning when not the default) when no ``ranking_target`` is given.
+    class_weight : None, "balanced", dict or list of dict, default=None
+        Weights of the classes in the losses, as in scikit-learn's classifiers: a sample of
+        class ``c`` weighs ``class_weight[c]`` times its ``sample_weight``, in the task loss
+        and in the pairs of the ranking loss. ``"balanced"`` uses
+        ``n_samples / (n_classes * np.bincount(y))`` (weighted by ``sample_weight``; not
+        available in :meth:`partial_fit`). For a 2-D ``y``, a list of dicts (one per output)
+        or ``"balanced"``. ``None``: all classes weigh 1 (the fastest path).
     class_order : array-like or list of array-like, default=None
         Classes from lowest to highest, used for ranking when no ``ranking_target`` is given;
         one sequence for all outputs or one per output. ``None``: sorted labels.
@@ -153,6 +172,7 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         *,
         alpha=1.0,
         epsilon=0.25,
+        class_weight=None,
         class_order=None,
         pairing="split",
         criterion=torch.nn.CrossEntropyLoss,
@@ -190,8 +210,85 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         )  # fmt: skip
         self.deterministic = deterministic
         self.class_order = class_order
+        self.class_weight = class_weight
 
     _y_numeric = False
+
+    def _check_label_ranking(self):
+        """Warn when ``epsilon`` is set but pairs are ranked by the class labels."""
+        default = inspect.signature(type(self).__init__).parameters["epsilon"].default
+        if self.epsilon != default:
+            warnings.warn(
+                f"epsilon={self.epsilon!r} has no effect: no ranking_target was given, so "
+                "pairs are ranked by their class labels (integer class ranks, tolerance 0). "
+                "Pass the continuous ratings as fit(..., ranking_target=...) (in a Pipeline "
+                "or a search, route them with set_fit_request(ranking_target=True)) for "
+                "epsilon to apply.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def _class_weights(self, y_task, sample_weight):
+        """Per-output arrays of class weights (indexed by class code), or ``None``."""
+        cw = self.class_weight
+        if cw is None:
+            return None
+        n_out = len(self._n_classes)
+        if hasattr(self, "_partial_fit_classes") and cw == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported in partial_fit (each call sees "
+                "only a part of y). Compute the weights once on all labels with "
+                "sklearn.utils.class_weight.compute_class_weight and pass them as a dict."
+            )
+        if isinstance(cw, str) or n_out == 1:
+            per_output = [cw] * n_out
+        elif isinstance(cw, list | tuple) and len(cw) == n_out:
+            per_output = list(cw)
+        else:
+            raise ValueError(
+                f"class_weight for a y with {n_out} outputs must be None, 'balanced' or a "
+                f"list of {n_out} dicts (one per output); got {cw!r}."
+            )
+        if self.get_params_for("criterion").get("weight") is not None:
+            raise ValueError(
+                "class_weight and criterion__weight both weight the classes; set only one."
+            )
+        classes = self.classes_ if self._y_ndim_ > 1 else [self.classes_]
+        weights = []
+        for t, (w, cls) in enumerate(zip(per_output, classes)):
+            if not (w is None or w == "balanced" or isinstance(w, dict)):
+                raise ValueError(
+                    f"class_weight must be None, 'balanced' or a dict of class -> weight; "
+                    f"got {w!r}."
+                )
+            labels = cls[y_task[:, t]]
+            present = np.unique(labels)
+            # compute_class_weight needs every class present for "balanced"; classes known
+            # from partial_fit(classes=) or an earlier fit but absent here weigh 1
+            cw_t = np.ones(cls.size)
+            if w == "balanced":
+                bal = compute_class_weight(
+                    "balanced", classes=present, y=labels, sample_weight=sample_weight
+                )
+                cw_t[np.searchsorted(cls, present)] = bal
+            elif w is not None:
+                cw_t = compute_class_weight(w, classes=cls, y=labels)
+            weights.append(cw_t)
+        return weights
+
+    def _loss_weights(self, sample_weight, task):
+        class_w = self._class_weights(task.numpy(), sample_weight)
+        if class_w is None:
+            return super()._loss_weights(sample_weight, task)
+        codes = task.numpy()
+        w = np.stack([cw[codes[:, t]] for t, cw in enumerate(class_w)], axis=1)
+        if sample_weight is not None:
+            w = w * sample_weight[:, None]
+        return self._mean_one(w)
+
+    def _rank_output_scale(self, n_targets):
+        """Classification sums the ranking loss over outputs, as its task loss."""
+        return n_targets
 
     def _per_output_order(self, n_outputs):
         order = self.class_order
@@ -224,9 +321,15 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
                 if (cls[code] != y2[:, t]).any():
                     raise ValueError("y contains labels missing from `classes`.")
             if cls.size < 2:
+                hint = (
+                    " In partial_fit, pass every class with classes=... on the first call."
+                    if hasattr(self, "_partial_fit_classes")
+                    else ""
+                )
                 raise ValueError(
                     f"The target{'' if y.ndim == 1 else f' in column {t}'} has only one "
-                    f"class ({cls[0]!r}); a classifier needs samples of at least 2 classes."
+                    f"class ({cls[0]!r}); a classifier needs samples of at least 2 "
+                    f"classes.{hint}"
                 )
             order = cls if orders[t] is None else orders[t]
             ranks.append(class_ranks(y2[:, t], order))
@@ -240,26 +343,36 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         # Class ranks are integers, so tolerance 0 gives Table III's strict order.
         return task, np.stack(ranks, axis=1).astype(np.float64), 0.0
 
-    def partial_fit(self, X, y, classes=None, ranking_target=None, rank_groups=None):
+    def partial_fit(
+        self, X, y, classes=None, ranking_target=None, rank_groups=None, sample_weight=None
+    ):
         """Train for ``max_epochs`` more epochs, keeping the weights when already fitted.
 
         Parameters
         ----------
-        X, y, ranking_target, rank_groups
+        X, y, ranking_target, rank_groups, sample_weight
             As in :meth:`fit`.
         classes : array-like or list of array-like, default=None
             All classes (per output for 2-D ``y``), needed on the first call when its ``y``
-            does not show every class.
+            does not show every class (as scikit-learn's ``SGDClassifier.partial_fit``).
+            Later calls may omit it.
 
         Returns
         -------
         self : object
+
+        Raises
+        ------
+        ValueError
+            If a later call brings labels that the first call neither saw nor listed in
+            ``classes``.
         """
         self._partial_fit_classes = classes
         try:
             return super().partial_fit(
-                X, y, ranking_target=ranking_target, rank_groups=rank_groups
-            )
+                X, y, ranking_target=ranking_target, rank_groups=rank_groups,
+                sample_weight=sample_weight,
+            )  # fmt: skip
         finally:
             del self._partial_fit_classes
 
@@ -276,9 +389,14 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
             code = np.searchsorted(cls, y2[:, t]).clip(0, cls.size - 1)
             unseen = cls[code] != y2[:, t]
             if unseen.any():
+                hint = (
+                    "pass every class with classes=... on the first partial_fit call"
+                    if hasattr(self, "_partial_fit_classes")
+                    else "refit from scratch to add classes"
+                )
                 raise ValueError(
                     f"y contains labels {np.unique(y2[unseen, t]).tolist()} not seen in the "
-                    f"first fit (classes {cls.tolist()}); refit from scratch to add classes."
+                    f"first fit (classes {cls.tolist()}); {hint}."
                 )
             codes.append(code)
         ranks = [class_ranks(y2[:, t], o) for t, o in enumerate(orders)]
@@ -288,22 +406,32 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
     def _n_task_outputs(self):
         return int(sum(self._n_classes))
 
-    def get_task_loss(self, task_out, y_task):
-        """Sum over outputs of the criterion (cross-entropy) of each output's logits."""
+    def get_task_loss(self, task_out, y_task, weight=None):
+        """Sum over outputs of the criterion (cross-entropy) of each output's logits.
+
+        With ``weight`` (``(N, 1)`` or ``(N, n_outputs)``: sample weights times class
+        weights, scaled to mean 1 over the training set) each output's loss is the batch
+        mean of ``weight * per-sample loss``.
+        """
         n_classes = self._n_classes
+        if weight is not None:
+            parts = task_out.split(n_classes, dim=1)
+            losses = [self._unreduced_criterion(p, y_task[:, t]) for t, p in enumerate(parts)]
+            return (torch.stack(losses, 1) * weight.to(task_out.dtype)).mean(0).sum()
         if len(n_classes) == 1:
             return self.criterion_(task_out, y_task[:, 0])
         if self._one_cross_entropy(n_classes):
             # outputs with equal class counts (e.g. binary arousal and valence) as one
-            # (N, n_classes, n_outputs) cross-entropy: its mean over all N * n_outputs
-            # terms, times n_outputs, is the sum of the per-output means, in 2 ops
-            # instead of 2 per output
+            # cross-entropy over a class-first (n_classes, N, n_outputs) view: its mean over
+            # all N * n_outputs terms, times n_outputs, is the sum of the per-output means,
+            # in 2 ops instead of 2 per output. class_first_nll reduces it with a 2-D
+            # nll_loss (a 3-D cross-entropy runs nll_loss2d: nondeterministic on CUDA).
             n, k = task_out.shape[0], n_classes[0]
             row, col = task_out.stride()
             logits = storage_view(
-                task_out, (n, k, len(n_classes)), (row, col, k * col), task_out.storage_offset()
+                task_out, (k, n, len(n_classes)), (col, row, k * col), task_out.storage_offset()
             )
-            return len(n_classes) * self.criterion_(logits, y_task)
+            return len(n_classes) * class_first_nll(logits, y_task.reshape(-1))
         parts = task_out.split(self._n_classes, dim=1)
         loss = self.criterion_(parts[0], y_task[:, 0])
         for t in range(1, len(parts)):
@@ -317,6 +445,7 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
             type(crit) is torch.nn.CrossEntropyLoss
             and crit.weight is None
             and crit.reduction == "mean"
+            and crit.label_smoothing == 0
             and n_classes.count(n_classes[0]) == len(n_classes)
         )
 

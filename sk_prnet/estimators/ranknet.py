@@ -9,6 +9,7 @@ from sklearn.base import RegressorMixin
 
 from ..metrics import ConstantInputWarning, pearson_r
 from ..modules import build_ranknet, ranknet_pairs
+from ..modules.pairing import pair_weights
 from ..modules.ranknet import ranknet_pair_grid
 from ._base import NO_ALPHA, PRNetBase
 from ._checks import _Unavailable
@@ -17,6 +18,9 @@ from .regressor import PRNetRegressor
 __all__ = ["RankNetRegressor"]
 
 _NO_PAIR_HEAD = "RankNet has no pair head; its ranking is the predicted score"
+
+# The paper's RankNet is its baseline CNN with a score output: VGG backbone, FC 256, score.
+_DEFAULT_SCORE_HIDDEN = {"vgg": 256}
 
 
 class RankNetRegressor(RegressorMixin, PRNetBase):
@@ -37,8 +41,10 @@ class RankNetRegressor(RegressorMixin, PRNetBase):
     Parameters
     ----------
     module : {"mlp", "vgg"} or nn.Module class or instance, default="mlp"
-        Embedding backbone, as in :class:`PRNetClassifier`. ``module__score_hidden`` adds a
-        hidden layer to the score head.
+        Embedding backbone, as in :class:`PRNetClassifier`. ``module__score_hidden`` sets
+        the hidden layer of the score head: by default 256 for ``module="vgg"`` (the paper's
+        RankNet uses its baseline CNN: VGG backbone, FC 256 + ReLU, then the score) and none
+        (one linear layer) otherwise; ``module__score_hidden=None`` forces a linear head.
     epsilon : float, default=0.15
         Rank tolerance in units of the targets: closer pairs get the tie target 1/2.
     pairing : {"split", "all"}, default="split"
@@ -141,21 +147,30 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch, **kwar
     def initialize_module(self):
         """Build the RankNet module (backbone + score head) for the fitted input shape."""
         kwargs = self.get_params_for("module")
+        if "score_hidden" not in kwargs and isinstance(self.module, str):
+            kwargs["score_hidden"] = _DEFAULT_SCORE_HIDDEN.get(self.module)
         self.module_ = build_ranknet(self.module, self.input_shape_, self.n_targets_, **kwargs)
         return self
 
-    def get_task_loss(self, task_out, y_task):
+    def get_task_loss(self, task_out, y_task, weight=None):
         """RankNet has no per-sample task loss: ``None``."""
         return None
 
-    def get_rank_loss(self, y_pred, codes):
+    def get_rank_loss(self, y_pred, codes, weight=None):
         """The criterion (binary cross-entropy) of the counted pairs' score differences.
 
-        The default criterion is evaluated on all pairs with a 0/1 mask (the same mean over
-        counted pairs, without a device-to-host synchronization per step); another
-        criterion gets the counted pairs' logits and targets.
+        The mean over the counted pairs and outputs; with ``weight`` (sample weights scaled
+        to mean 1), of ``w_a * w_b`` times each pair's loss. The default criterion and
+        weighted losses are evaluated on all pairs with a mask (the same mean over counted
+        pairs, without a device-to-host synchronization per step); another criterion gets
+        the counted pairs' logits and targets.
         """
         crit = self.criterion_
+        if weight is not None:
+            logits, targets, mask = ranknet_pair_grid(y_pred[0], codes, self.pairing)
+            losses = self._unreduced_criterion(logits, targets)
+            pair_w = pair_weights(weight.to(losses.dtype), codes, self.pairing)
+            return (losses * pair_w).sum() / mask.sum()
         plain = crit.reduction == "mean" and crit.weight is None and crit.pos_weight is None
         if type(crit) is torch.nn.BCEWithLogitsLoss and plain:
             logits, targets, mask = ranknet_pair_grid(y_pred[0], codes, self.pairing)

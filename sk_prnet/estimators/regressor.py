@@ -16,7 +16,9 @@ class PRNetRegressor(RegressorMixin, PRNetBase):
     A shared embedding backbone feeds a regression head (MSE, averaged over outputs, eq. 2)
     and one ranking head per output that learns the ordinal relation of sample pairs from
     ``y`` (or ``ranking_target``) with tolerance ``epsilon`` (paper Table I); the loss is
-    ``L_regr + alpha * L_rank``.
+    ``L_regr + alpha * L_rank``, both **averaged** over the outputs: ``mean_k MSE_k + alpha
+    * mean_k CE_rank_k``. (Earlier development versions summed the ranking loss over
+    outputs; that reading is ``alpha * n_outputs`` here.)
 
     Parameters
     ----------
@@ -144,9 +146,16 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch, **kwar
     def _n_task_outputs(self):
         return self.n_targets_
 
-    def get_task_loss(self, task_out, y_task):
-        """The criterion (MSE averaged over outputs) of the regression head."""
-        return self.criterion_(task_out, y_task)
+    def get_task_loss(self, task_out, y_task, weight=None):
+        """The criterion (MSE averaged over outputs) of the regression head.
+
+        With ``weight`` (``(N, 1)`` sample weights scaled to mean 1 over the training set),
+        the batch mean of ``weight * per-sample loss``, averaged over outputs.
+        """
+        if weight is None:
+            return self.criterion_(task_out, y_task)
+        losses = self._unreduced_criterion(task_out, y_task).reshape(task_out.shape[0], -1)
+        return (losses * weight.to(losses.dtype)).mean()
 
     def _decode(self, task_out):
         out = task_out.numpy().astype(np.float64)

@@ -13,7 +13,10 @@ import torch.nn.functional as F
 
 from ._strided import storage_view
 
-__all__ = ["PAIRINGS", "IGNORE", "relation_codes", "pair_codes", "pair_logits", "ranking_loss"]
+__all__ = [
+    "PAIRINGS", "IGNORE", "relation_codes", "pair_codes", "pair_logits", "pair_weights",
+    "ranking_loss", "class_first_nll",
+]  # fmt: skip
 
 #: The pairing schemes: ``"split"`` (the paper's batch halves) and ``"all"``.
 PAIRINGS = ("split", "all")
@@ -109,10 +112,11 @@ def pair_logits(pair_head, embedding, pairing="split", projection=None):
 
 
 def _class_first_logits(projection, pairing, n_targets):
-    """Relation logits of a single-layer pair head, laid out ``(n_targets, 3, N_a, N_b)``.
+    """Relation logits of a single-layer pair head, laid out ``(3, N_a, N_b, n_targets)``.
 
-    Same numbers as :func:`pair_logits` (transposed), built from two strided views of the
-    projection and one add. For the paper's EEG model a step is mostly per-op overhead, and
+    Same numbers as :func:`pair_logits` with the classes moved first: ``logits[:, a, b, t]``
+    are those of ``codes[a, b, t]``. Built from two strided views of the projection and one
+    add. For the paper's EEG model a step is mostly per-op overhead, and
     this layout avoids most of it: the row/column slicing of the projection (each slice a
     node with its own backward allocation) becomes one ``as_strided`` view per side, and
     with the classes off the last axis ``log_softmax`` takes torch's fast path (~15 us
@@ -128,19 +132,65 @@ def _class_first_logits(projection, pairing, n_targets):
         raise ValueError(f"pairing must be one of {PAIRINGS}, got {pairing!r}.")
     row, col = projection.stride()
     start = projection.storage_offset()
-    shape = (n_targets, 3, rows_a, rows_b)
-    side_a = storage_view(projection, shape, (3 * col, col, row, 0), start)
+    shape = (3, rows_a, rows_b, n_targets)
+    side_a = storage_view(projection, shape, (col, row, 0, 3 * col), start)
     side_b = storage_view(
-        projection, shape, (3 * col, col, 0, row), start + first_b * row + m * col
+        projection, shape, (col, 0, row, 3 * col), start + first_b * row + m * col
     )
     return side_a + side_b
 
 
-def ranking_loss(pair_head, embedding, codes, pairing="split", projection=None):
+def class_first_nll(logits, target, ignore_index=IGNORE, reduction="mean"):
+    """Cross-entropy of class-first logits ``(C, ...)``, reduced by a 2-D ``nll_loss``.
+
+    ``log_softmax`` runs over axis 0 (torch's fast CPU path for few classes); the negative
+    log-likelihood reads its flattened, transposed ``(M, C)`` view: a plain 2-D
+    ``nll_loss``. A 3-D/4-D cross-entropy would run ``nll_loss2d``, whose CUDA kernel is
+    nondeterministic (atomic adds) and raises under ``torch.use_deterministic_algorithms``.
+
+    Parameters
+    ----------
+    logits : Tensor of shape (C, ...)
+        Classes on axis 0; the other axes flatten (C order) to the ``M`` elements.
+    target : LongTensor of shape (M,)
+    ignore_index : int, default=IGNORE
+    reduction : {"mean", "none"}, default="mean"
+
+    Returns
+    -------
+    loss : Tensor
+        The mean over the counted elements, or the ``(M,)`` per-element losses (0 where
+        ignored).
+    """
+    log_p = F.log_softmax(logits, 0).reshape(logits.shape[0], -1).t()
+    return F.nll_loss(log_p, target, ignore_index=ignore_index, reduction=reduction)
+
+
+def pair_weights(weight, codes, pairing="split"):
+    """Weights of a batch's pairs: the product of the two samples' weights (0 if ignored).
+
+    Parameters
+    ----------
+    weight : Tensor of shape (N,), (N, 1) or (N, n_targets)
+        Per-sample weights of the batch (one column for all targets, or one per target).
+    codes : LongTensor of shape (N_a, N_b, n_targets)
+        From :func:`pair_codes` (same ``pairing``).
+    pairing : {"split", "all"}, default="split"
+
+    Returns
+    -------
+    weights : Tensor of shape (N_a, N_b, n_targets)
+    """
+    w_a, w_b = _sides(weight.reshape(weight.shape[0], -1), pairing)
+    return w_a[:, None, :] * w_b[None, :, :] * (codes != IGNORE)
+
+
+def ranking_loss(pair_head, embedding, codes, pairing="split", projection=None, weight=None):
     """Mean cross-entropy of the relation logits over the counted pairs and targets.
 
-    Every target sees the same pairs, so multiplying by ``n_targets`` gives the sum over
-    targets of each target's mean pair loss (what the estimators optimize).
+    Every target sees the same pairs, so this is also the mean over targets of each
+    target's mean pair loss. The estimators take the mean over targets for regression (as
+    the task loss, paper eq. 2) and the sum (``n_targets`` times this) for classification.
 
     Parameters
     ----------
@@ -151,15 +201,27 @@ def ranking_loss(pair_head, embedding, codes, pairing="split", projection=None):
     pairing : {"split", "all"}, default="split"
     projection : Tensor of shape (N, 2 m) or None
         See :func:`pair_logits`.
+    weight : Tensor of shape (N,), (N, 1) or (N, n_targets), or None, default=None
+        Per-sample weights (the estimators scale them to mean 1 over the training set): the
+        loss is then the mean over the counted pairs and targets of ``w_a * w_b`` times the
+        pair's cross-entropy (:func:`pair_weights`), an unbiased batch estimate of the
+        weighted mean over all pairs.
 
     Returns
     -------
     loss : Tensor (scalar)
     """
+    target = codes.reshape(-1)
+    reduction = "mean" if weight is None else "none"
     if pair_head.hidden is None:  # the paper's EEG head: the fast class-first layout
         if projection is None:
             projection = pair_head.sides(embedding)
         logits = _class_first_logits(projection, pairing, pair_head.n_targets)
-        return F.cross_entropy(logits, codes.movedim(-1, 0), ignore_index=IGNORE)
-    logits = pair_logits(pair_head, embedding, pairing, projection)
-    return F.cross_entropy(logits.reshape(-1, 3), codes.reshape(-1), ignore_index=IGNORE)
+        loss = class_first_nll(logits, target, reduction=reduction)
+    else:
+        logits = pair_logits(pair_head, embedding, pairing, projection).reshape(-1, 3)
+        loss = F.cross_entropy(logits, target, ignore_index=IGNORE, reduction=reduction)
+    if weight is None:
+        return loss
+    pair_w = pair_weights(weight.to(loss.dtype), codes, pairing)
+    return (loss * pair_w.reshape(-1)).sum() / (codes != IGNORE).sum()

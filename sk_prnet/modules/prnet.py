@@ -1,5 +1,7 @@
 """The Pairwise Ranking Network module: backbone -> (task head, ranking head)."""
 
+from contextlib import contextmanager
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -32,6 +34,12 @@ class PRNetModule(nn.Module):
     of embeddings by the training loss and by ``compare`` at inference, never in ``forward``.
     Training with the ranking loss uses :meth:`forward_with_projection`, which also returns
     the ranking head's per-sample first layer.
+
+    The ranking head's initial weights come from a generator of their own (seeded from a
+    number drawn inside a fork of torch's global CPU generator), so building the module
+    consumes exactly the random numbers of the backbone and the task head: with the same
+    seed, a plain network (backbone + task head) built the same way starts from the same
+    weights and then shuffles its batches the same way.
     """
 
     def __init__(
@@ -41,7 +49,8 @@ class PRNetModule(nn.Module):
         super().__init__()
         self.backbone = backbone
         self.task_head = TaskHead(embedding_dim, n_task_outputs, hidden=task_hidden)
-        self.pair_head = PairHead(embedding_dim, n_targets, hidden=ranking_hidden)
+        with _side_stream():
+            self.pair_head = PairHead(embedding_dim, n_targets, hidden=ranking_hidden)
 
     def forward(self, x):
         """``(task_output, embedding)`` of a batch: ``(N, n_task_outputs)``, ``(N, d)``."""
@@ -67,6 +76,21 @@ class PRNetModule(nn.Module):
             task_output, projection = out.split([task.out_features, sides.out_features], dim=1)
             return task_output, embedding, projection
         return task(embedding), embedding, sides(embedding)
+
+
+@contextmanager
+def _side_stream():
+    """Run an initialization on a CPU random stream that leaves torch's global one untouched.
+
+    The stream's seed is drawn from the global generator inside a fork (so the global state is
+    restored afterwards) and mixed with a constant, so that the side stream is not the
+    global stream's own continuation. Only the CPU generator is involved: modules are built
+    on the CPU, and no CUDA state is read or changed.
+    """
+    with torch.random.fork_rng(devices=[]):
+        seed = int(torch.randint(2**62, ())) ^ 0x5DEECE66D
+        torch.random.default_generator.manual_seed(seed)
+        yield
 
 
 def build_prnet(

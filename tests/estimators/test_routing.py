@@ -21,17 +21,22 @@ class Recorder(PRNetClassifier):
 
     seen = []
 
-    def fit(self, X, y, ranking_target=None, rank_groups=None):
+    def fit(self, X, y, ranking_target=None, rank_groups=None, sample_weight=None):
         Recorder.seen.append(
             (len(X), None if ranking_target is None else np.asarray(ranking_target))
         )
-        return super().fit(X, y, ranking_target=ranking_target, rank_groups=rank_groups)
+        return super().fit(
+            X, y, ranking_target=ranking_target, rank_groups=rank_groups,
+            sample_weight=sample_weight,
+        )  # fmt: skip
 
 
 def test_set_fit_request_exists_and_is_declared():
     clf = PRNetClassifier().set_fit_request(ranking_target=True, rank_groups=True)
     routing = clf.get_metadata_routing()
-    assert routing.fit.requests == {"ranking_target": True, "rank_groups": True}
+    assert routing.fit.requests == {
+        "ranking_target": True, "rank_groups": True, "sample_weight": None
+    }  # fmt: skip
 
 
 def test_cross_val_score_splits_ratings_with_the_folds(eeg_like, fast):
