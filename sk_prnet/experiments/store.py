@@ -11,6 +11,7 @@ meant to compute) is stored too, so a report can tell a complete store from a pa
 import json
 import math
 import os
+import random
 import socket
 import sqlite3
 import threading
@@ -154,36 +155,53 @@ class ResultsStore:
         return _Transaction(self._connect())
 
     def _init_schema(self):
+        # Several processes may open one new store at the same moment: the check of what the
+        # file holds and the creation of the tables happen in one BEGIN IMMEDIATE transaction
+        # (one writer at a time), retried while another opener holds the lock.
         path = str(self.path)
-        try:
-            conn = self._connect()
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-            tables = {
-                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
-        except sqlite3.DatabaseError as err:
-            self.close()
-            raise StoreError(
-                f"{path!r} is not a readable sk_prnet results store ({err}). Pass a new file "
-                "name to start a fresh store, or restore the file from a backup."
-            ) from err
-        if tables and (app_id != _APPLICATION_ID or not _TABLES <= tables):
-            self.close()
-            raise StoreError(
-                f"{path!r} is a SQLite database but not an sk_prnet results store (tables "
-                f"{sorted(tables)}). Pass a new file name for the results."
-            )
-        if tables:
-            row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            if row is None or int(row[0]) != _SCHEMA_VERSION:
+        deadline = time.monotonic() + self.timeout
+        delay = 0.005
+        while True:
+            try:
+                self._check_and_create()
+                return
+            except sqlite3.OperationalError as err:
+                if not _is_busy(err) or time.monotonic() > deadline:
+                    self.close()
+                    raise StoreError(
+                        f"Cannot initialise the results store {path!r}: {err}"
+                    ) from err
+            except sqlite3.DatabaseError as err:
                 self.close()
                 raise StoreError(
-                    f"{path!r} has results-store schema version {row and row[0]}, this "
-                    f"sk_prnet reads version {_SCHEMA_VERSION}."
+                    f"{path!r} is not a readable sk_prnet results store ({err}). Pass a new "
+                    "file name to start a fresh store, or restore the file from a backup."
+                ) from err
+            except StoreError:
+                self.close()
+                raise
+            time.sleep(delay * (1 + random.random()))
+            delay = min(2 * delay, 0.25)
+
+    def _check_and_create(self):
+        path = str(self.path)
+        conn = self._connect()
+        with self._transaction() as c:
+            app_id = c.execute("PRAGMA application_id").fetchone()[0]
+            tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if tables and (app_id != _APPLICATION_ID or not _TABLES <= tables):
+                raise StoreError(
+                    f"{path!r} is a SQLite database but not an sk_prnet results store (tables "
+                    f"{sorted(tables)}). Pass a new file name for the results."
                 )
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            with self._transaction() as c:
+            if tables:
+                row = c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                if row is None or int(row[0]) != _SCHEMA_VERSION:
+                    raise StoreError(
+                        f"{path!r} has results-store schema version {row and row[0]}, this "
+                        f"sk_prnet reads version {_SCHEMA_VERSION}."
+                    )
+            else:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         c.execute(statement)
@@ -192,9 +210,9 @@ class ResultsStore:
                     "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                     (str(_SCHEMA_VERSION),),
                 )
-        except sqlite3.DatabaseError as err:
-            self.close()
-            raise StoreError(f"Cannot initialise the results store {path!r}: {err}") from err
+        # outside any transaction (SQLite refuses to switch the journal inside one)
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode=WAL")
 
     # -------------------------------------------------------------------- runs and plans
     def start_run(self, experiment, units, command=None):
@@ -373,6 +391,12 @@ class ResultsStore:
     def integrity_check(self):
         """``PRAGMA integrity_check`` result (``"ok"`` for an intact file)."""
         return self._connect().execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _is_busy(err):
+    """Whether a SQLite error is a lock held by another connection (worth retrying)."""
+    text = str(err).lower()
+    return "locked" in text or "busy" in text
 
 
 class _Transaction:
