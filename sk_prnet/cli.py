@@ -210,6 +210,7 @@ def _experiment(args):
 
 
 def _run(args):
+    from .experiments.interrupt import signal_name
     from .experiments.runner import RunInterrupted, command_line, run_experiment
 
     command = command_line(["run", *args.argv[1:]])
@@ -224,8 +225,14 @@ def _run(args):
             command=command,
         )
     except RunInterrupted as stop:
-        print(f"\nsk-prnet: interrupted. {stop.report.message()}", file=sys.stderr)
-        return 130
+        done = stop.report.planned - stop.report.missing
+        print(
+            f"\nsk-prnet: stopped by {signal_name(stop.signum)}; the unit(s) in flight were not "
+            f"stored. {done}/{stop.report.planned} units are in {args.results}. To resume, run "
+            f"the same command again (only the missing units run):\n  {command}",
+            file=sys.stderr,
+        )
+        return stop.exit_code
     print(report.message())
     print(f"tables: sk-prnet report {args.results}")
     return 0 if report.missing == 0 else 1

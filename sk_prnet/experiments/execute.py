@@ -1,9 +1,11 @@
 """Running one unit of an experiment: build the model, fit, predict, score."""
 
+import signal
 import time
 
 import numpy as np
 
+from .interrupt import StopRequest
 from .units import recipe_factory
 
 __all__ = ["run_unit"]
@@ -85,7 +87,10 @@ def run_unit(unit, spec, X, y, rank, train, test):
     Returns
     -------
     result : dict
-        ``unit``, ``metrics`` ({(target, metric): value}), ``wall_time``, ``versions``.
+        ``unit``, ``metrics`` ({(target, metric): value}), ``wall_time``, ``versions``,
+        ``interrupted`` (the signal number if a SIGINT/SIGTERM arrived during the unit or
+        the estimator reports ``interrupted_``, else ``None``: the runner never stores such a
+        result).
     """
     import sklearn
     import torch
@@ -95,8 +100,14 @@ def run_unit(unit, spec, X, y, rank, train, test):
     start = time.perf_counter()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # units run in parallel; tiny nets are fastest on one thread
+    net = None
+    # A signal during the unit is recorded here (in a loky worker, or chained to the runner's
+    # handler in its own process): the fit may swallow the KeyboardInterrupt and return.
     try:
-        with sklearn.config_context(enable_metadata_routing=True):
+        with (
+            StopRequest(chain=True) as watch,
+            sklearn.config_context(enable_metadata_routing=True),
+        ):
             model, net = _build(spec)
             if spec["kind"] == "images":  # (train, validation) arrays, used in place
                 (X_fit, X_test), (y_fit, y_test) = X, y
@@ -111,6 +122,9 @@ def run_unit(unit, spec, X, y, rank, train, test):
             net = model.steps[-1][1]
     finally:
         torch.set_num_threads(threads)
+    interrupted = watch.signum
+    if interrupted is None and getattr(net, "interrupted_", False):
+        interrupted = int(signal.SIGINT)
     versions = {
         "package_version": sk_prnet.__version__,
         "torch_version": torch.__version__,
@@ -121,4 +135,5 @@ def run_unit(unit, spec, X, y, rank, train, test):
         "metrics": _metrics(spec, y_test, pred),
         "wall_time": time.perf_counter() - start,
         "versions": versions,
+        "interrupted": interrupted,
     }

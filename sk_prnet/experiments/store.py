@@ -244,12 +244,13 @@ class ResultsStore:
         return run_id
 
     def finish_run(self, run_id, status):
-        """Mark a run ``"complete"``, ``"interrupted"`` or ``"failed"``."""
+        """Mark a run ``"complete"``, ``"interrupted"`` or ``"failed"``; release its claims."""
         with self._transaction() as c:
             c.execute(
                 "UPDATE runs SET status=?, finished_at=? WHERE run_id=?",
                 (status, time.time(), run_id),
             )
+            c.execute("DELETE FROM claims WHERE run_id=?", (run_id,))
 
     # -------------------------------------------------------------------- units
     def done_keys(self, experiment=None):
