@@ -241,7 +241,7 @@ def _run(args):
 def _report(args):
     from pathlib import Path
 
-    from .experiments.report import render_report
+    from .experiments.render import render_report
 
     if not Path(args.results).exists():
         raise FileNotFoundError(f"The results store {args.results!r} does not exist.")

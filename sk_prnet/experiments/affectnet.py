@@ -8,7 +8,7 @@ evaluate RMSE, PCC and CCC per target on the whole validation split. The images 
 
 import numpy as np
 
-from .units import ExperimentError, _unit, unit_seed
+from .units import ExperimentError, _data_settings, _settings, _unit, unit_seed
 
 __all__ = ["AffectNetExperiment"]
 
@@ -65,8 +65,8 @@ class AffectNetExperiment:
         self._data = None
 
     def _params(self, cutoff):
-        params = {"max_steps": self.max_steps, "size": self.size, "batch_size": self.batch_size,
-                  "augment": self.augment}  # fmt: skip
+        params = _settings(max_steps=self.max_steps, size=self.size, batch_size=self.batch_size,
+                           augment=self.augment, **self._data_settings)  # fmt: skip
         return params if cutoff is False else dict(params, cutoff=cutoff)
 
     def plan(self):
@@ -75,6 +75,7 @@ class AffectNetExperiment:
             if c is not None and not c > 0:
                 raise ExperimentError(f"Cut-offs must be positive (or 'full'), got {c}.")
         self._load()
+        self._data_settings = _data_settings("affectnet", self.data_dir)
         return [
             _unit(self.name, self.dataset, s, self.seed, self._params(cutoff), fold=0)
             for cutoff in (self.cutoffs if self.cutoffs is not None else [False])

@@ -352,37 +352,54 @@ class ResultsStore:
         df["value"] = df["value"].astype(float)
         return df
 
-    def coverage(self):
-        """Planned vs finished units per experiment.
+    def coverage(self, by_config=False):
+        """Planned vs finished units per experiment (or per configuration).
+
+        Parameters
+        ----------
+        by_config : bool, default=False
+            One row per (experiment, dataset, configuration) instead of per experiment (see
+            :mod:`sk_prnet.experiments.config`).
 
         Returns
         -------
         summary : pandas.DataFrame
-            Index ``experiment``; columns ``planned``, ``done``, ``missing``, ``complete``.
+            Index ``experiment`` (or ``experiment, dataset, config``); columns ``planned``,
+            ``done``, ``missing``, ``complete``.
         missing : pandas.DataFrame
             One row per planned but unfinished unit (its identity fields).
         """
+        from .config import config_key
+
+        def group(unit):
+            if not by_config:
+                return unit["experiment"]
+            return unit["experiment"], unit["dataset"], config_key(unit)
+
         conn = self._connect()
-        planned = conn.execute("SELECT experiment, unit_key FROM plan").fetchall()
+        planned = conn.execute("SELECT unit_key FROM plan").fetchall()
         done = self.done_keys()
         rows, missing = {}, []
-        for experiment, key in planned:
-            r = rows.setdefault(experiment, {"planned": 0, "done": 0})
+        for (key,) in planned:
+            unit = json.loads(key)
+            r = rows.setdefault(group(unit), {"planned": 0, "done": 0})
             r["planned"] += 1
             if key in done:
                 r["done"] += 1
             else:
-                missing.append(json.loads(key))
+                missing.append(unit)
         # units finished outside any recorded plan still count as done
-        for experiment, n in conn.execute(
-            "SELECT experiment, COUNT(*) FROM units WHERE unit_key NOT IN "
-            "(SELECT unit_key FROM plan) GROUP BY experiment"
+        for (key,) in conn.execute(
+            "SELECT unit_key FROM units WHERE unit_key NOT IN (SELECT unit_key FROM plan)"
         ):
-            r = rows.setdefault(experiment, {"planned": 0, "done": 0})
-            r["planned"] += n
-            r["done"] += n
-        summary = pd.DataFrame.from_dict(rows, orient="index", columns=["planned", "done"])
-        summary.index.name = "experiment"
+            r = rows.setdefault(group(json.loads(key)), {"planned": 0, "done": 0})
+            r["planned"] += 1
+            r["done"] += 1
+        names = ["experiment", "dataset", "config"] if by_config else ["experiment"]
+        summary = pd.DataFrame(
+            [[*((k,) if not by_config else k), v["planned"], v["done"]] for k, v in rows.items()],
+            columns=[*names, "planned", "done"],
+        ).set_index(names)
         summary["missing"] = summary["planned"] - summary["done"]
         summary["complete"] = summary["missing"] == 0
         missing = pd.DataFrame(missing, columns=list(UNIT_FIELDS))
