@@ -5,20 +5,30 @@ import time
 
 import numpy as np
 
+from .devices import IMAGE_KINDS, unit_device, worker_index
 from .interrupt import StopRequest
 from .units import recipe_factory
 
 __all__ = ["run_unit"]
 
 
-def _build(spec):
-    net_params = {"alpha": spec["alpha"], "random_state": spec["random_state"]}
+def _build(spec, device="cpu"):
+    net_params = {"alpha": spec["alpha"], "random_state": spec["random_state"], "device": device}
     if spec.get("max_epochs") is not None:
         net_params["max_epochs"] = spec["max_epochs"]
     if spec["alpha"] and spec.get("epsilon") is not None:
         net_params["epsilon"] = spec["epsilon"]
     if spec["alpha"] and spec.get("pairing", "split") != "split":
         net_params["pairing"] = spec["pairing"]
+    if spec["kind"] == "images" and spec.get("model") == "ranknet":  # paper Section IV-C
+        from ..estimators import RankNetRegressor
+
+        net = RankNetRegressor(
+            module="vgg", weight_decay=1e-4, max_steps=spec["max_steps"],
+            batch_size=spec["batch_size"], augment=spec["augment"],
+            random_state=spec["random_state"], device=device,
+        )  # fmt: skip
+        return net, net
     if spec["kind"] == "images":  # paper Section IV-A: VGG, FC 256 heads, SGD wd 1e-4
         from ..estimators import PRNetRegressor
 
@@ -48,6 +58,14 @@ def _build(spec):
     return pipe, pipe.steps[-1][1]
 
 
+def _device(requested, kind):
+    import torch
+
+    count = torch.cuda.device_count()
+    worker = worker_index() if requested == "auto" and kind in IMAGE_KINDS and count else 0
+    return unit_device(requested, kind, worker, count)
+
+
 def _metrics(spec, y_true, y_pred):
     from sklearn.metrics import accuracy_score, f1_score, root_mean_squared_error
 
@@ -58,7 +76,9 @@ def _metrics(spec, y_true, y_pred):
     out = {}
     for j, target in enumerate(spec["targets"]):
         t, p = y_true[:, j], y_pred[:, j]
-        if spec["kind"] in ("regression", "images"):
+        if spec.get("model") == "ranknet":  # scores without a scale: PCC only (the paper)
+            out[(target, "pcc")] = pearson_r(t, p)
+        elif spec["kind"] in ("regression", "images"):
             out[(target, "rmse")] = root_mean_squared_error(t, p)
             out[(target, "pcc")] = pearson_r(t, p)
             out[(target, "ccc")] = concordance_correlation_coefficient(t, p)
@@ -68,7 +88,7 @@ def _metrics(spec, y_true, y_pred):
     return {k: float(v) for k, v in out.items()}
 
 
-def run_unit(unit, spec, X, y, rank, train, test):
+def run_unit(unit, spec, X, y, rank, train, test, device="auto"):
     """Fit and evaluate one unit (single-threaded torch); return its results.
 
     Parameters
@@ -83,6 +103,9 @@ def run_unit(unit, spec, X, y, rank, train, test):
     rank : ndarray or None
         ``ranking_target`` (DEAP ratings), routed to the network.
     train, test : ndarray of int
+    device : str, default="auto"
+        ``--device``: ``"auto"`` applies :func:`sk_prnet.experiments.devices.unit_device`'s
+        policy (CPU for the small EEG/regression nets, a GPU per worker for images).
 
     Returns
     -------
@@ -108,7 +131,7 @@ def run_unit(unit, spec, X, y, rank, train, test):
             StopRequest(chain=True) as watch,
             sklearn.config_context(enable_metadata_routing=True),
         ):
-            model, net = _build(spec)
+            model, net = _build(spec, _device(device, spec["kind"]))
             if spec["kind"] == "images":  # (train, validation) arrays, used in place
                 (X_fit, X_test), (y_fit, y_test) = X, y
             else:

@@ -16,6 +16,7 @@ from .report import (
     format_grid,
     format_latex,
     format_table,
+    p_text,
     paired_test,
     scores_for_tables,
     subject_means,
@@ -244,7 +245,8 @@ def _tidy_rows(scores, common):
                 except ValueError:
                     continue
                 p_values.update({(other, t): p for t, p in res["p"].items()})
-        for model, row in summary.iterrows():
+        order = [m for m in _model_order(models) if m in summary.index]
+        for model, row in summary.loc[order].iterrows():
             for target, m in sorted({(t, m) for t, m, _ in summary.columns}):
                 mean = row[(target, m, "mean")]
                 if not np.isfinite(mean):
@@ -267,6 +269,17 @@ def _tidy_rows(scores, common):
                     }
                 )
     return rows
+
+
+def _model_order(models):
+    """Baseline first, then PRNet by alpha and epsilon, then models without alpha."""
+
+    def key(model):
+        alpha, eps = models.loc[model, "alpha"], models.loc[model, "epsilon"]
+        rank = 2 if np.isnan(alpha) else 0 if alpha == 0 else 1
+        return rank, 0.0 if np.isnan(alpha) else alpha, -1.0 if np.isnan(eps) else eps, model
+
+    return sorted(models.index, key=key)
 
 
 def render_report(path, fmt="markdown", figures=None):
@@ -313,7 +326,7 @@ def render_report(path, fmt="markdown", figures=None):
             render = format_table if fmt == "markdown" else format_latex
             out.append(render(summary, tests[0] if len(tests) == 1 else None))
             for res in tests if len(tests) > 1 else []:
-                cells = ", ".join(f"{t}: p = {r.p:.3g}{r.stars}" for t, r in res.iterrows())
+                cells = ", ".join(f"{t}: p = {p_text(r.p)}{r.stars}" for t, r in res.iterrows())
                 name = f"{res.attrs['test']} on {res.attrs['metric']}"
                 out.append(f"\n{name}, {res.attrs['other']} vs baseline: {cells}")
             for note in table["notes"]:
@@ -324,4 +337,3 @@ def render_report(path, fmt="markdown", figures=None):
         written = write_figures(df, figures)
         out += ["", "Figures:"] + [f"- {p}" for p in written]
     return "\n".join(out)
-

@@ -17,6 +17,7 @@ __all__ = [
     "format_grid",
     "format_table",
     "grid_table",
+    "p_text",
     "paired_test",
     "scores_for_tables",
     "stars",
@@ -154,6 +155,12 @@ def paired_test(df, baseline, other, metric="f1", *, test_fraction=None):
     return result
 
 
+def p_text(p, spec=".3g"):
+    """A p-value as text: ``"0.0123"``, or ``"n/a"`` when there is none (fewer than two
+    paired units, or no variance)."""
+    return "n/a" if p is None or not np.isfinite(p) else format(p, spec)
+
+
 def stars(p):
     """The paper's significance marks: ``"**"`` for p < 0.01, ``"*"`` for p < 0.05."""
     if p is None or not np.isfinite(p):
@@ -187,7 +194,7 @@ def format_table(summary, tests=None, *, percent=("accuracy",), digits=2):
     if tests is not None and len(tests):
         metric = tests.attrs.get("metric", "f1")
         cells = [
-            f"p = {tests.loc[t, 'p']:.3g}{tests.loc[t, 'stars']}"
+            f"p = {p_text(tests.loc[t, 'p'])}{tests.loc[t, 'stars']}"
             if m == metric and t in tests.index
             else ""
             for t, m in columns
@@ -251,7 +258,7 @@ def format_latex(summary, tests=None, *, percent=("accuracy",), digits=2, captio
         lines.append(str(model).replace("_", r"\_") + " & " + " & ".join(cells) + r" \\")
     if tests is not None and len(tests):
         cells = [
-            f"$p = {tests.loc[t, 'p']:.3g}$" if m == metric and t in tests.index else ""
+            f"$p = {p_text(tests.loc[t, 'p'])}$" if m == metric and t in tests.index else ""
             for t, m in columns
         ]
         lines.append(tests.attrs.get("test", "paired t-test") + " & " + " & ".join(cells) + r" \\")
@@ -396,7 +403,7 @@ def format_grid(grid, metric, fmt="markdown"):
     -------
     text : str
     """
-    cells = grid.map(lambda c: f"{c[0]:+.4f} (p = {c[1]:.2g}){c[2]}")
+    cells = grid.map(lambda c: f"{c[0]:+.4f} (p = {p_text(c[1], '.2g')}){c[2]}")
     if fmt == "csv":
         return cells.to_csv(index_label="alpha")
     if fmt == "latex":

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from joblib import Parallel, delayed
 
+from .devices import parse_device
 from .execute import run_unit
 from .interrupt import StopRequest, exit_code, signal_name
 from .store import ResultsStore, unit_key
@@ -146,6 +147,7 @@ def run_experiment(
     command=None,
     log=None,
     stop_after=None,
+    device="auto",
 ):
     """Run the missing units of ``experiment`` and write each to ``store`` when it finishes.
 
@@ -171,6 +173,11 @@ def run_experiment(
         Where plain log lines go (default: print to stderr).
     stop_after : int or None
         Testing hook: raise ``KeyboardInterrupt`` after this many units were written.
+    device : {"auto", "cpu", "cuda", "cuda:N"}, default="auto"
+        Where the units train; ``"auto"``: the CPU for the EEG/regression networks, a GPU
+        per worker for image units when CUDA exists (see
+        :func:`sk_prnet.experiments.devices.unit_device`). Not part of a unit's identity;
+        the device each unit used is recorded with it.
 
     Returns
     -------
@@ -201,6 +208,7 @@ def run_experiment(
             return _run(
                 experiment, store, stop, n_jobs=n_jobs, backend=backend, scheduler=scheduler,
                 progress=progress, command=command, log=log, stop_after=stop_after,
+                device=parse_device(device),
             )  # fmt: skip
         except RunInterrupted:
             raise
@@ -212,7 +220,7 @@ def run_experiment(
 
 
 def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, command, log,
-         stop_after):  # fmt: skip
+         stop_after, device):  # fmt: skip
     from tqdm.auto import tqdm
 
     start = time.perf_counter()
@@ -237,12 +245,12 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
             if not store.claim(key, run_id):
                 second_pass.append(u)
                 continue
-            yield delayed(run_unit)(u, *experiment.task(u))
+            yield delayed(run_unit)(u, *experiment.task(u), device=device)
         for u in second_pass:  # claimed by another run that may have died: do them too
             if stop.requested:
                 return
             if not store.is_done(unit_key(u)):
-                yield delayed(run_unit)(u, *experiment.task(u))
+                yield delayed(run_unit)(u, *experiment.task(u), device=device)
 
     bar = tqdm(
         total=len(todo), unit="unit", desc=experiment.name, disable=not progress, file=sys.stderr
