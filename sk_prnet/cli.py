@@ -272,7 +272,7 @@ def _run(args):
     from .experiments.units import ExperimentError
 
     command = command_line(["run", *args.argv[1:]])
-    if args.scheduler is None:  # a remote Dask cluster checks its own devices
+    if args.scheduler is None and args.device.startswith("cuda"):  # remote: checked there
         import torch
 
         try:

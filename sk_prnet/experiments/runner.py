@@ -5,6 +5,8 @@ already finished and runs exactly the missing ones (joblib with the loky backend
 distributed scheduler through joblib). Workers return their results to this process, which
 writes each unit in one transaction as soon as it arrives, so an interruption (Ctrl-C, a
 kill, a crash) loses at most the units in flight; running the same command again resumes.
+SIGINT and SIGTERM stop the whole run at once, and a unit that comes back after the signal is
+never written (:mod:`.interrupt`): a fit cut short must not pass for a finished one.
 
 Several runners may share a store: units claimed by another live run are left to it in a
 first pass and picked up in a second pass if still missing, and the store's unique unit key
