@@ -191,6 +191,8 @@ def run_experiment(
         Bad data directory, unknown subject or recipe, missing Dask.
     sk_prnet.experiments.StoreError
         The store is not an sk_prnet results store.
+    ValueError
+        A malformed ``device``.
     RunInterrupted
         On SIGINT or SIGTERM (a subclass of KeyboardInterrupt): the run stops at once (loky
         workers are terminated, Dask tasks cancelled), the finished units are in the store,
@@ -305,10 +307,11 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
                 raise KeyboardInterrupt
         status = "complete"
     except KeyboardInterrupt:
+        stop.armed = False  # a second signal must not cut the cleanup short
         stop.request()  # a plain KeyboardInterrupt (stop_after, or from Python) counts too
         status = "interrupted"
     finally:
-        stop.armed = False  # a second signal must not cut the cleanup short
+        stop.armed = False
         try:
             if results is not None:
                 results.close()  # aborts joblib: terminates the loky workers, cancels Dask tasks
