@@ -13,6 +13,7 @@ first pass and picked up in a second pass if still missing, and the store's uniq
 makes a duplicate impossible.
 """
 
+import json
 import shlex
 import signal
 import sys
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 
 from joblib import Parallel, delayed
 
+from .config import config_key, config_labels
 from .devices import parse_device
 from .execute import run_unit
 from .interrupt import StopRequest, exit_code, signal_name
@@ -73,6 +75,8 @@ class RunReport:
         Wall time of each unit this run wrote.
     signal : str or None
         ``"SIGINT"`` or ``"SIGTERM"`` when the run was stopped by a signal.
+    note : str or None
+        Set when the store holds other configurations of the experiment (other settings).
     """
 
     experiment: str
@@ -85,6 +89,7 @@ class RunReport:
     command: str | None = None
     unit_seconds: list = field(default_factory=list)
     signal: str | None = None
+    note: str | None = None
 
     def message(self):
         """One paragraph for the user."""
@@ -99,7 +104,26 @@ class RunReport:
                 f" {self.missing} unit(s) missing: finished units are kept; run {again} "
                 "again to compute only the missing ones."
             )
+        if self.note:
+            text += " " + self.note
         return text
+
+
+def _other_configurations(name, units, done):
+    """A note when the store holds units of ``name`` run with other settings (kept apart)."""
+    mine = {config_key(u) for u in units}
+    datasets = {u["dataset"] for u in units}
+    stored = (json.loads(k) for k in done)
+    others = {config_key(u) for u in stored if u["dataset"] in datasets} - mine
+    if not others:
+        return None
+    labels = config_labels(sorted(mine | others))
+    differ = sorted({part.split("=")[0] for k in others for part in labels[k].split(", ")})
+    return (
+        f"note: the store already holds {len(others)} other configuration(s) of {name} "
+        f"(other {', '.join(differ)}); this run's units are kept and reported apart from "
+        "them, never averaged together."
+    )
 
 
 def describe_unit(unit):
@@ -237,6 +261,9 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
     report = RunReport(
         experiment.name, str(store.path), len(units), len(units) - len(todo), command=command
     )
+    report.note = _other_configurations(experiment.name, units, done)
+    if report.note:
+        log(report.note)
 
     def tasks():  # consumed lazily by joblib, possibly from its dispatch thread
         second_pass = []

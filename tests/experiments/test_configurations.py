@@ -43,6 +43,7 @@ def test_the_same_sweep_with_other_epochs_is_reported_separately_never_averaged(
     _run(_sweep(3), mixed)
     report = _run(_sweep(2), mixed)  # the second run computes all its units: other keys
     assert (report.already_done, report.ran) == (0, 8)
+    assert "1 other configuration(s) of sweep (other max_epochs)" in report.message()
     _run(_sweep(2), only_2)
     _run(_sweep(3), only_3)
 
