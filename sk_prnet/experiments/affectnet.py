@@ -119,10 +119,15 @@ class AffectNetExperiment:
             keep = keep[np.all(np.abs(train.y) <= cutoff, axis=1)]
         X_train = train.images if cutoff is None else train.images[keep]
         spec = dict(
-            kind="images", model="ranknet" if unit["model"] == RANKNET else "prnet",
-            alpha=unit["alpha"], epsilon=unit["epsilon"], max_epochs=None,
-            max_steps=self.max_steps, batch_size=self.batch_size, augment=self.augment,
-            targets=list(train.target_names),
+            self.model_spec(), model="ranknet" if unit["model"] == RANKNET else "prnet",
+            alpha=unit["alpha"], epsilon=unit["epsilon"], targets=list(train.target_names),
             random_state=unit_seed(self.seed, fold=unit["fold"]),
         )  # fmt: skip
         return spec, (X_train, valid.images), (train.y[keep], valid.y), None, None, None
+
+    def model_spec(self):
+        """What :func:`sk_prnet.experiments.execute.run_unit` builds for a PRNet unit, without
+        the data and with placeholders for what varies between units (alpha, epsilon, seed)."""
+        return dict(kind="images", model="prnet", alpha=1.0, epsilon=None, max_epochs=None,
+                    max_steps=self.max_steps, batch_size=self.batch_size, augment=self.augment,
+                    targets=["arousal", "valence"], random_state=0)  # fmt: skip

@@ -1,5 +1,7 @@
 """Running one unit of an experiment: build the model, fit, predict, score."""
 
+import hashlib
+import re
 import signal
 import time
 
@@ -56,6 +58,42 @@ def _build(spec, device="cpu"):
     else:
         pipe = factory(**net_params)
     return pipe, pipe.steps[-1][1]
+
+
+def estimator_settings(spec):
+    """Fingerprint of every parameter of the model a unit of ``spec`` builds.
+
+    ``alpha``, ``epsilon``, ``random_state`` and ``device`` are left out (they vary between
+    the units of one run, or do not change a result). The fingerprint catches what the named
+    settings do not: a changed default (batch size, momentum, feature selection, loss
+    reduction...) between two checkouts of one package version.
+
+    Parameters
+    ----------
+    spec : dict
+        An experiment's ``model_spec()``.
+
+    Returns
+    -------
+    fingerprint : str
+        12 hexadecimal digits.
+    """
+    import sklearn
+
+    with sklearn.config_context(enable_metadata_routing=True):  # the DEAP recipe routes
+        model, _ = _build(dict(spec, alpha=1.0, epsilon=None), device="cpu")
+    items = []
+    for name, value in sorted(model.get_params(deep=True).items()):
+        if name.rsplit("__", 1)[-1] in ("alpha", "epsilon", "random_state", "device"):
+            continue
+        if hasattr(value, "get_params"):  # its parameters are items of their own
+            text = type(value).__qualname__
+        elif callable(value):  # classes and functions by name, never by address
+            text = f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}"
+        else:
+            text = re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))
+        items.append(f"{name}={text}")
+    return hashlib.sha256("\n".join(items).encode()).hexdigest()[:12]
 
 
 def _device(requested, kind):

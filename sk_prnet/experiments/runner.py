@@ -24,7 +24,7 @@ from joblib import Parallel, delayed
 
 from .config import config_key, config_labels
 from .devices import parse_device
-from .execute import run_unit
+from .execute import estimator_settings, run_unit
 from .interrupt import StopRequest, exit_code, signal_name
 from .store import ResultsStore, unit_key
 from .units import ExperimentError
@@ -255,6 +255,9 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
     if not isinstance(store, ResultsStore):
         store = ResultsStore(store)
     units = experiment.plan()
+    if hasattr(experiment, "model_spec"):  # defaults of the estimator are settings too
+        estimator = estimator_settings(experiment.model_spec())
+        units = [dict(u, params={**u["params"], "estimator": estimator}) for u in units]
     run_id = store.start_run(experiment.name, units, command=command)
     done = store.done_keys(experiment.name)
     todo = [u for u in units if unit_key(u) not in done]

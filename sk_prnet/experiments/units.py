@@ -315,17 +315,21 @@ class DeapExperiment:
         test = d["folds"][unit["fold"]]
         train = np.setdiff1d(np.arange(len(d["y"])), test)
         spec = dict(
-            kind="deap",
-            recipe=self.recipe,
+            self.model_spec(),
             alpha=unit["alpha"],
             epsilon=unit["epsilon"],
-            max_epochs=self.max_epochs,
-            pairing=self.pairing,
             skip_features=d["pre"],
             targets=d["targets"],
             random_state=unit_seed(self.seed, unit["subject"], fold=unit["fold"]),
         )
         return spec, d["X"], d["y"], d["rank"], train, test
+
+    def model_spec(self):
+        """What :func:`sk_prnet.experiments.execute.run_unit` builds, without the data and
+        with placeholders for what varies between units (alpha, epsilon, seed)."""
+        return dict(kind="deap", recipe=self.recipe, alpha=1.0, epsilon=None,
+                    max_epochs=self.max_epochs, pairing=self.pairing, skip_features=False,
+                    targets=list(DEAP_TARGETS), random_state=0)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------- SEED
@@ -441,15 +445,18 @@ class SeedExperiment:
         train = np.flatnonzero(d.trial_index[rows] <= 9)
         test = np.flatnonzero(d.trial_index[rows] >= 10)
         spec = dict(
-            kind="seed",
-            recipe=self.recipe,
+            self.model_spec(),
             alpha=unit["alpha"],
-            epsilon=None,
-            max_epochs=self.max_epochs,
             targets=list(d.target_names),
             random_state=unit_seed(self.seed, unit["subject"], unit["session"]),
         )
         return spec, d.X[rows], d.y[rows], None, train, test
+
+    def model_spec(self):
+        """What :func:`sk_prnet.experiments.execute.run_unit` builds, without the data and
+        with placeholders for what varies between units (alpha, seed)."""
+        return dict(kind="seed", recipe=self.recipe, alpha=1.0, epsilon=None,
+                    max_epochs=self.max_epochs, targets=["emotion"], random_state=0)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- regression
@@ -559,13 +566,16 @@ class RegressionExperiment:
         if cutoff is not None:
             train = train[np.abs(y[train]) <= cutoff]
         spec = dict(
-            kind="regression",
+            self.model_spec(),
             alpha=unit["alpha"],
             epsilon=unit["epsilon"],
-            lr=self.lr,
-            max_epochs=self._epochs(),
-            pairing=self.pairing,
-            targets=["progression"],
             random_state=unit_seed(self.seed, repeat=unit["repeat"], fold=unit["fold"]),
         )
         return spec, X, y, None, train, test
+
+    def model_spec(self):
+        """What :func:`sk_prnet.experiments.execute.run_unit` builds, without the data and
+        with placeholders for what varies between units (alpha, epsilon, seed)."""
+        return dict(kind="regression", alpha=1.0, epsilon=None, lr=self.lr,
+                    max_epochs=self._epochs(), pairing=self.pairing, targets=["progression"],
+                    random_state=0)  # fmt: skip

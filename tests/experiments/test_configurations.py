@@ -163,3 +163,37 @@ def test_cli_csv_report_is_one_tidy_table_and_prose_goes_to_stderr(tmp_path, cap
     row = tidy[(tidy.model == "baseline (alpha=0)") & (tidy.metric == "rmse")].iloc[0]
     assert row["mean"] == pytest.approx(one["value"].mean()) and row["n"] == 1
     assert pd.isna(row["std"])  # one repeat: no standard deviation
+
+
+_FINGERPRINTS = """
+from sk_prnet.experiments import DeapExperiment, RegressionExperiment, SeedExperiment
+from sk_prnet.experiments.affectnet import AffectNetExperiment
+from sk_prnet.experiments.execute import estimator_settings
+exps = [DeapExperiment("d"), DeapExperiment("d", recipe="authors"), SeedExperiment("s"),
+        RegressionExperiment(max_epochs=2), RegressionExperiment(max_epochs=2, lr=0.02),
+        AffectNetExperiment("a")]
+print(" ".join(estimator_settings(e.model_spec()) for e in exps))
+"""
+
+
+def test_the_estimator_parameters_are_settings_stable_across_processes():
+    """Defaults no option names (batch size, momentum, selection...) are in the key too."""
+    import subprocess
+    import sys
+
+    namespace = {}
+    exec(_FINGERPRINTS.replace("print(", "namespace = ("), namespace)  # noqa: S102
+    here = namespace["namespace"].split()
+    there = subprocess.run(
+        [sys.executable, "-c", _FINGERPRINTS], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert here == there  # no memory address or other per-process text in them
+    assert len(set(here)) == len(here)  # every model differs from the others
+
+
+def test_a_run_records_the_estimator_fingerprint_and_resumes_with_it(tmp_path):
+    path = tmp_path / "r.sqlite"
+    _run(_sweep(1), path)
+    again = _run(_sweep(1), path)
+    assert (again.already_done, again.ran) == (8, 0)
+    assert load_results(path)["params"].map(lambda p: "estimator" in json.loads(p)).all()
