@@ -60,18 +60,21 @@ def _build(spec, device="cpu"):
     return pipe, pipe.steps[-1][1]
 
 
-def estimator_settings(spec):
+def estimator_settings(spec, named=()):
     """Fingerprint of every parameter of the model a unit of ``spec`` builds.
 
     ``alpha``, ``epsilon``, ``random_state`` and ``device`` are left out (they vary between
-    the units of one run, or do not change a result). The fingerprint catches what the named
-    settings do not: a changed default (batch size, momentum, feature selection, loss
-    reduction...) between two checkouts of one package version.
+    the units of one run, or do not change a result), and so are the ``named`` settings
+    (recorded on their own). The fingerprint catches what the named settings do not: a
+    changed default (batch size, momentum, feature selection, loss reduction...) between two
+    checkouts of one package version.
 
     Parameters
     ----------
     spec : dict
         An experiment's ``model_spec()``.
+    named : collection of str
+        Parameter names the unit's settings already hold (e.g. ``max_epochs``, ``lr``).
 
     Returns
     -------
@@ -84,7 +87,8 @@ def estimator_settings(spec):
         model, _ = _build(dict(spec, alpha=1.0, epsilon=None), device="cpu")
     items = []
     for name, value in sorted(model.get_params(deep=True).items()):
-        if name.rsplit("__", 1)[-1] in ("alpha", "epsilon", "random_state", "device"):
+        leaf = name.rsplit("__", 1)[-1]
+        if leaf in ("alpha", "epsilon", "random_state", "device") or leaf in named:
             continue
         if hasattr(value, "get_params"):  # its parameters are items of their own
             text = type(value).__qualname__

@@ -256,7 +256,8 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
         store = ResultsStore(store)
     units = experiment.plan()
     if hasattr(experiment, "model_spec"):  # defaults of the estimator are settings too
-        estimator = estimator_settings(experiment.model_spec())
+        named = {k for u in units for k in u["params"]}
+        estimator = estimator_settings(experiment.model_spec(), named)
         units = [dict(u, params={**u["params"], "estimator": estimator}) for u in units]
     run_id = store.start_run(experiment.name, units, command=command)
     done = store.done_keys(experiment.name)

@@ -137,10 +137,13 @@ def test_a_store_written_before_configurations_opens_and_is_reported_apart(tmp_p
     report = _run(_sweep(2), path)
     assert (report.already_done, report.ran) == (0, 8)
     text = render_report(path)
-    assert "- sweep [package_version=n/a]: complete (8/8 units)" in text
-    assert "- sweep [package_version=0.1" in text
-    labels = {"package_version=n/a", f"package_version={sk_prnet.__version__}"}
-    assert set(report_frame(path)["configuration"]) == labels
+    assert "- sweep [estimator=n/a, package_version=n/a]: complete (8/8 units)" in text
+    params = [json.loads(p) for p in load_results(path)["params"]]
+    (new,) = {p["estimator"] for p in params if "estimator" in p}
+    labels = {f"estimator={new}, package_version={sk_prnet.__version__}"}
+    assert set(report_frame(path)["configuration"]) == labels | {
+        "estimator=n/a, package_version=n/a"
+    }
 
 
 def test_cli_csv_report_is_one_tidy_table_and_prose_goes_to_stderr(tmp_path, capsys):
