@@ -5,9 +5,11 @@
   :class:`ResultsStore` (SQLite, WAL, one transaction per unit);
 * :func:`load_results` reads a store as a tidy DataFrame;
 * :func:`summary_table`, :func:`paired_test`, :func:`format_table` and :func:`render_report`
-  turn it into the paper's tables.
+  turn it into the paper's tables (each configuration of an experiment on its own, see
+  :mod:`.config`); :func:`report_frame` gives the same as one tidy table (the CSV report).
 """
 
+from .render import coverage_text, render_report, report_frame
 from .report import (
     experiment_tables,
     format_grid,
@@ -15,7 +17,6 @@ from .report import (
     format_table,
     grid_table,
     paired_test,
-    render_report,
     subject_means,
     summary_table,
 )
@@ -45,7 +46,9 @@ __all__ = [
     "grid_table",
     "load_results",
     "paired_test",
+    "coverage_text",
     "render_report",
+    "report_frame",
     "run_experiment",
     "subject_means",
     "summary_table",

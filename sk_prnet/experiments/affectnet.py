@@ -8,9 +8,12 @@ evaluate RMSE, PCC and CCC per target on the whole validation split. The images 
 
 import numpy as np
 
-from .units import ExperimentError, _unit, unit_seed
+from .units import ExperimentError, _data_settings, _settings, _unit, unit_seed
 
-__all__ = ["AffectNetExperiment"]
+__all__ = ["AffectNetExperiment", "RANKNET"]
+
+#: ``model`` of the RankNet units (:class:`sk_prnet.RankNetRegressor` with ``module="vgg"``).
+RANKNET = "RankNet (VGG)"
 
 
 class AffectNetExperiment:
@@ -37,6 +40,11 @@ class AffectNetExperiment:
         Passed to :func:`sk_prnet.datasets.load_affectnet`.
     name : str, default="affectnet"
         Experiment name in the store.
+    ranknet : bool, default=False
+        Also train ``RankNetRegressor(module="vgg")`` (its default score head, same steps,
+        batch, augmentation and weight decay) once per cut-off: the paper's RankNet
+        comparison. Its scores have no scale, so only PCC is recorded for it (as in the
+        paper); the report shows its row beside PRNet's with ``n/a`` for RMSE and CCC.
 
     Notes
     -----
@@ -50,7 +58,7 @@ class AffectNetExperiment:
     def __init__(
         self, data_dir, settings=((0.0, None), (1.0, 0.15)), cutoffs=None, seed=0,
         max_steps=50_000, size=96, batch_size=128, augment="paper", cache_dir=None,
-        name="affectnet",
+        name="affectnet", ranknet=False,
     ):  # fmt: skip
         self.data_dir = data_dir
         self.settings = list(settings)
@@ -62,11 +70,12 @@ class AffectNetExperiment:
         self.augment = augment
         self.cache_dir = cache_dir
         self.name = name
+        self.ranknet = bool(ranknet)
         self._data = None
 
     def _params(self, cutoff):
-        params = {"max_steps": self.max_steps, "size": self.size, "batch_size": self.batch_size,
-                  "augment": self.augment}  # fmt: skip
+        params = _settings(max_steps=self.max_steps, size=self.size, batch_size=self.batch_size,
+                           augment=self.augment, **self._data_settings)  # fmt: skip
         return params if cutoff is False else dict(params, cutoff=cutoff)
 
     def plan(self):
@@ -75,11 +84,16 @@ class AffectNetExperiment:
             if c is not None and not c > 0:
                 raise ExperimentError(f"Cut-offs must be positive (or 'full'), got {c}.")
         self._load()
-        return [
-            _unit(self.name, self.dataset, s, self.seed, self._params(cutoff), fold=0)
-            for cutoff in (self.cutoffs if self.cutoffs is not None else [False])
-            for s in self.settings
-        ]
+        self._data_settings = _data_settings("affectnet", self.data_dir)
+        units = []
+        for cutoff in self.cutoffs if self.cutoffs is not None else [False]:
+            params = self._params(cutoff)
+            units += [_unit(self.name, self.dataset, s, self.seed, params, fold=0)
+                      for s in self.settings]  # fmt: skip
+            if self.ranknet:  # no alpha, its own default epsilon: a model of its own
+                unit = _unit(self.name, self.dataset, (None, None), self.seed, params, fold=0)
+                units.append(dict(unit, model=RANKNET))
+        return units
 
     def _load(self):
         if self._data is None:
@@ -105,9 +119,15 @@ class AffectNetExperiment:
             keep = keep[np.all(np.abs(train.y) <= cutoff, axis=1)]
         X_train = train.images if cutoff is None else train.images[keep]
         spec = dict(
-            kind="images", alpha=unit["alpha"], epsilon=unit["epsilon"], max_epochs=None,
-            max_steps=self.max_steps, batch_size=self.batch_size, augment=self.augment,
-            targets=list(train.target_names),
+            self.model_spec(), model="ranknet" if unit["model"] == RANKNET else "prnet",
+            alpha=unit["alpha"], epsilon=unit["epsilon"], targets=list(train.target_names),
             random_state=unit_seed(self.seed, fold=unit["fold"]),
         )  # fmt: skip
         return spec, (X_train, valid.images), (train.y[keep], valid.y), None, None, None
+
+    def model_spec(self):
+        """What :func:`sk_prnet.experiments.execute.run_unit` builds for a PRNet unit, without
+        the data and with placeholders for what varies between units (alpha, epsilon, seed)."""
+        return dict(kind="images", model="prnet", alpha=1.0, epsilon=None, max_epochs=None,
+                    max_steps=self.max_steps, batch_size=self.batch_size, augment=self.augment,
+                    targets=["arousal", "valence"], random_state=0)  # fmt: skip

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import split_configurations
 from .report import experiment_tables, scores_for_tables, subject_means
 
 __all__ = ["write_figures"]
@@ -113,8 +114,12 @@ def write_figures(df, directory):
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for (experiment, dataset), part in df.groupby(["experiment", "dataset"], sort=True):
-        stem = f"{experiment}_{dataset}"
+    seen = {}
+    for experiment, dataset, label, part in split_configurations(df):
+        # several configurations of one experiment: one set of figures each (_2, _3, ...)
+        n = seen[(experiment, dataset)] = seen.get((experiment, dataset), 0) + 1
+        stem = f"{experiment}_{dataset}" + ("" if n == 1 else f"_{n}")
+        dataset = f"{dataset}; {label}" if label else dataset  # in the titles
         scores = scores_for_tables(part)
         if experiment == "cutoff" or (scores["cutoff"] != "n/a").any():
             written.append(
@@ -125,7 +130,8 @@ def write_figures(df, directory):
             continue
         if experiment == "sweep":
             # the two curve tables (a grid sweep adds a third, the grid, which has no curves)
-            alpha_table, eps_table = [t for t in experiment_tables(part) if "summary" in t][:2]
+            tables = [t for t in experiment_tables(part) if "summary" in t][:2]
+            alpha_table, eps_table = (tables + [None])[:2]  # no epsilon sweep without epsilon
             by_model = part.drop_duplicates("model").set_index("model")
             written.append(
                 _curves(
@@ -141,15 +147,16 @@ def write_figures(df, directory):
                 e = by_model.loc[model, "epsilon"]
                 return 0.0 if np.isnan(e) else e
 
-            written.append(
-                _curves(
-                    eps_table,
-                    eps_x,
-                    "epsilon (0 = baseline, no ranking)",
-                    eps_table["title"],
-                    directory / f"{stem}_epsilon.png",
+            if eps_table is not None:
+                written.append(
+                    _curves(
+                        eps_table,
+                        eps_x,
+                        "epsilon (0 = baseline, no ranking)",
+                        eps_table["title"],
+                        directory / f"{stem}_epsilon.png",
+                    )
                 )
-            )
         if "f1" in set(scores["metric"]):
             path = _scatter(
                 scores,

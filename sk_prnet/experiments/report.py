@@ -1,4 +1,5 @@
-"""Paper-shaped tables and statistics from tidy score tables.
+"""Paper-shaped tables and statistics from tidy score tables (see :mod:`.render` for the
+report of a results store).
 
 A tidy score table has one row per (model, subject, fold, target, metric) with a ``value``;
 the paper's protocol averages folds within a subject first, then reports mean and standard
@@ -16,8 +17,8 @@ __all__ = [
     "format_grid",
     "format_table",
     "grid_table",
+    "p_text",
     "paired_test",
-    "render_report",
     "scores_for_tables",
     "stars",
     "subject_means",
@@ -154,6 +155,12 @@ def paired_test(df, baseline, other, metric="f1", *, test_fraction=None):
     return result
 
 
+def p_text(p, spec=".3g"):
+    """A p-value as text: ``"0.0123"``, or ``"n/a"`` when there is none (fewer than two
+    paired units, or no variance)."""
+    return "n/a" if p is None or not np.isfinite(p) else format(p, spec)
+
+
 def stars(p):
     """The paper's significance marks: ``"**"`` for p < 0.01, ``"*"`` for p < 0.05."""
     if p is None or not np.isfinite(p):
@@ -182,17 +189,12 @@ def format_table(summary, tests=None, *, percent=("accuracy",), digits=2):
     header = "| model | " + " | ".join(f"{t} {m}" for t, m in columns) + " |"
     lines = [header, "|---" * (len(columns) + 1) + "|"]
     for model, row in summary.iterrows():
-        cells = []
-        for t, m in columns:
-            scale = 100.0 if m in percent else 1.0
-            nd = digits if m in percent else digits + 1
-            cell = f"{scale * row[(t, m, 'mean')]:.{nd}f} ± {scale * row[(t, m, 'std')]:.{nd}f}"
-            cells.append(cell)
+        cells = [_mean_std(*_cell(row, t, m, percent, digits), " ± ") for t, m in columns]
         lines.append(f"| {model} | " + " | ".join(cells) + " |")
     if tests is not None and len(tests):
         metric = tests.attrs.get("metric", "f1")
         cells = [
-            f"p = {tests.loc[t, 'p']:.3g}{tests.loc[t, 'stars']}"
+            f"p = {p_text(tests.loc[t, 'p'])}{tests.loc[t, 'stars']}"
             if m == metric and t in tests.index
             else ""
             for t, m in columns
@@ -206,6 +208,14 @@ def _cell(row, t, m, percent, digits):
     scale = 100.0 if m in percent else 1.0
     nd = digits if m in percent else digits + 1
     return scale * row[(t, m, "mean")], scale * row[(t, m, "std")], nd
+
+
+def _mean_std(mean, std, nd, sep):
+    """``"0.512 ± 0.031"``; ``"0.512 ± n/a"`` with one replicate (no std); ``"n/a"`` for a
+    metric the model has not (e.g. RankNet's RMSE: its scores have no scale)."""
+    if not np.isfinite(mean):
+        return "n/a"
+    return f"{mean:.{nd}f}{sep}" + ("n/a" if not np.isfinite(std) else f"{std:.{nd}f}")
 
 
 def format_latex(summary, tests=None, *, percent=("accuracy",), digits=2, caption=None):
@@ -240,15 +250,15 @@ def format_latex(summary, tests=None, *, percent=("accuracy",), digits=2, captio
     for model, row in summary.iterrows():
         cells = []
         for t, m in columns:
-            mean, std, nd = _cell(row, t, m, percent, digits)
             mark = ""
             if tests is not None and m == metric and t in tests.index and model != "baseline":
                 mark = tests.loc[t, "stars"] if model == tests.attrs.get("other") else ""
-            cells.append(f"${mean:.{nd}f} \\pm {std:.{nd}f}${mark}")
+            cell = _mean_std(*_cell(row, t, m, percent, digits), r" \pm ")
+            cells.append(f"${cell}${mark}")
         lines.append(str(model).replace("_", r"\_") + " & " + " & ".join(cells) + r" \\")
     if tests is not None and len(tests):
         cells = [
-            f"$p = {tests.loc[t, 'p']:.3g}$" if m == metric and t in tests.index else ""
+            f"$p = {p_text(tests.loc[t, 'p'])}$" if m == metric and t in tests.index else ""
             for t, m in columns
         ]
         lines.append(tests.attrs.get("test", "paired t-test") + " & " + " & ".join(cells) + r" \\")
@@ -282,8 +292,19 @@ _TITLES = {
 
 
 def _order(keys):
-    """Baseline first, then by alpha and epsilon."""
-    return sorted(keys, key=lambda k: (k[0] != 0, k[0], -1 if k[1] is None else k[1]))
+    """Baseline first, then PRNet by alpha and epsilon, then models without alpha (RankNet)."""
+
+    def key(k):
+        alpha, eps = k
+        rank = 0 if alpha == 0 else 1 if alpha is not None else 2
+        return rank, alpha or 0.0, -1.0 if eps is None else eps
+
+    return sorted(keys, key=key)
+
+
+def _no_nan(value):
+    value = float(value)
+    return None if np.isnan(value) else value
 
 
 def scores_for_tables(df):
@@ -382,7 +403,7 @@ def format_grid(grid, metric, fmt="markdown"):
     -------
     text : str
     """
-    cells = grid.map(lambda c: f"{c[0]:+.4f} (p = {c[1]:.2g}){c[2]}")
+    cells = grid.map(lambda c: f"{c[0]:+.4f} (p = {p_text(c[1], '.2g')}){c[2]}")
     if fmt == "csv":
         return cells.to_csv(index_label="alpha")
     if fmt == "latex":
@@ -425,7 +446,7 @@ def experiment_tables(df):
     experiment, dataset = scores["experiment"].iloc[0], scores["dataset"].iloc[0]
     metric, test_fraction = _test_settings(scores)
     settings = {
-        (a, None if np.isnan(e) else e): m
+        (_no_nan(a), _no_nan(e)): m
         for a, e, m in scores[["alpha", "epsilon", "model"]]
         .drop_duplicates()
         .itertuples(index=False)
@@ -460,7 +481,7 @@ def experiment_tables(df):
             add(f"Table IX: label-space cut-off, {label} ({dataset})", part, models)
         return tables
     if experiment == "sweep":
-        nonzero = [k for k in settings if k[0] != 0]
+        nonzero = [k for k in settings if k[0] not in (0, None)]
         by_eps, by_alpha = {}, {}
         for a, e in nonzero:
             by_eps.setdefault(e, set()).add(a)
@@ -470,10 +491,13 @@ def experiment_tables(df):
         base = [k for k in settings if k[0] == 0]
         alpha_rows = base + [k for k in nonzero if k[1] == ref_eps]
         eps_rows = base + [k for k in nonzero if k[0] == ref_alpha]
-        for title, rows in (
-            (f"Table VII shape: alpha sweep at epsilon = {ref_eps} ({dataset})", alpha_rows),
-            (f"Table VIII shape: epsilon sweep at alpha = {ref_alpha} ({dataset})", eps_rows),
-        ):
+        # without epsilon (SEED ranks by class order) there is no epsilon sweep to show
+        at_eps = "" if ref_eps is None else f" at epsilon = {ref_eps:g}"
+        sweeps = [(f"Table VII shape: alpha sweep{at_eps} ({dataset})", alpha_rows)]
+        if any(e is not None for _, e in nonzero):
+            title = f"Table VIII shape: epsilon sweep at alpha = {ref_alpha:g} ({dataset})"
+            sweeps.append((title, eps_rows))
+        for title, rows in sweeps:
             models = [settings[k] for k in _order(rows)]
             add(title, scores[scores["model"].isin(models)], models)
         alphas, epsilons = {a for a, _ in nonzero}, {e for _, e in nonzero}
@@ -488,84 +512,3 @@ def experiment_tables(df):
     title = _TITLES.get((experiment, dataset), f"{experiment} on {dataset}")
     add(title, scores, [settings[k] for k in _order(settings)])
     return tables
-
-
-def _coverage_text(summary, missing, limit=20):
-    lines = []
-    for experiment, row in summary.iterrows():
-        if row["complete"]:
-            lines.append(f"- {experiment}: complete ({row['done']}/{row['planned']} units)")
-            continue
-        lines.append(
-            f"- {experiment}: PARTIAL, {row['done']}/{row['planned']} units done, "
-            f"{row['missing']} missing (tables below use only the finished units):"
-        )
-        part = missing[missing["experiment"] == experiment]
-        for _, u in part.head(limit).iterrows():
-            ident = ", ".join(
-                f"{k}={u[k]}"
-                for k in ("subject", "session", "repeat", "fold", "model", "params")
-                if u[k] is not None and not (isinstance(u[k], float) and np.isnan(u[k]))
-            )
-            lines.append(f"    - {ident}")
-        if len(part) > limit:
-            lines.append(f"    - ... and {len(part) - limit} more")
-    return "\n".join(lines)
-
-
-def render_report(path, fmt="markdown", figures=None):
-    """The text of ``sk-prnet report``: coverage, then the paper-shaped tables.
-
-    Parameters
-    ----------
-    path : str or Path
-        A results store.
-    fmt : {"markdown", "latex", "csv"}, default="markdown"
-    figures : str, Path or None
-        Folder to write the figures into (needs matplotlib); ``None`` for none.
-
-    Returns
-    -------
-    text : str
-    """
-    from .store import ResultsStore
-
-    store = ResultsStore(path)
-    try:
-        df = store.results()
-        cov, missing = store.coverage()
-    finally:
-        store.close()
-    out = [f"Results store: {path}", "", "Coverage:", _coverage_text(cov, missing) or "- empty"]
-    for (experiment, _dataset), part in df.groupby(["experiment", "dataset"], sort=True):
-        partial = experiment in cov.index and not cov.loc[experiment, "complete"]
-        for table in experiment_tables(part):
-            title = table["title"] + (
-                f" -- PARTIAL ({cov.loc[experiment, 'done']}/"
-                f"{cov.loc[experiment, 'planned']} units)"
-                if partial
-                else ""
-            )
-            out += ["", f"## {title}" if fmt == "markdown" else f"% {title}", ""]
-            if "grids" in table:
-                for target, grid in table["grids"].items():
-                    out += [f"{target}:", "", format_grid(grid, table["metric"], fmt), ""]
-                continue
-            summary, tests = table["summary"], table["tests"]
-            if fmt == "csv":
-                out.append(format_csv(summary).rstrip())
-                continue
-            render = format_table if fmt == "markdown" else format_latex
-            out.append(render(summary, tests[0] if len(tests) == 1 else None))
-            for res in tests if len(tests) > 1 else []:
-                cells = ", ".join(f"{t}: p = {r.p:.3g}{r.stars}" for t, r in res.iterrows())
-                name = f"{res.attrs['test']} on {res.attrs['metric']}"
-                out.append(f"\n{name}, {res.attrs['other']} vs baseline: {cells}")
-            for note in table["notes"]:
-                out.append(f"\nnote: {note}")
-    if figures is not None:
-        from .figures import write_figures
-
-        written = write_figures(df, figures)
-        out += ["", "Figures:"] + [f"- {p}" for p in written]
-    return "\n".join(out)

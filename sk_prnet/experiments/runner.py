@@ -5,20 +5,27 @@ already finished and runs exactly the missing ones (joblib with the loky backend
 distributed scheduler through joblib). Workers return their results to this process, which
 writes each unit in one transaction as soon as it arrives, so an interruption (Ctrl-C, a
 kill, a crash) loses at most the units in flight; running the same command again resumes.
+SIGINT and SIGTERM stop the whole run at once, and a unit that comes back after the signal is
+never written (:mod:`.interrupt`): a fit cut short must not pass for a finished one.
 
 Several runners may share a store: units claimed by another live run are left to it in a
 first pass and picked up in a second pass if still missing, and the store's unique unit key
 makes a duplicate impossible.
 """
 
+import json
 import shlex
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
 
 from joblib import Parallel, delayed
 
-from .execute import run_unit
+from .config import config_key, config_labels
+from .devices import parse_device
+from .execute import estimator_settings, run_unit
+from .interrupt import StopRequest, exit_code, signal_name
 from .store import ResultsStore, unit_key
 from .units import ExperimentError
 
@@ -26,17 +33,25 @@ __all__ = ["RunInterrupted", "RunReport", "describe_unit", "run_experiment"]
 
 
 class RunInterrupted(KeyboardInterrupt):
-    """Raised by :func:`run_experiment` on Ctrl-C, after the store was left consistent.
+    """Raised by :func:`run_experiment` on SIGINT/SIGTERM, after the store was left consistent.
 
     Parameters
     ----------
     report : RunReport
         What the interrupted run had done (units finished, missing, how to resume).
+    signum : int, default=signal.SIGINT
+        The signal that stopped the run; :attr:`exit_code` is ``128 + signum``.
     """
 
-    def __init__(self, report):
+    def __init__(self, report, signum=signal.SIGINT):
         super().__init__(report.message())
         self.report = report
+        self.signum = int(signum)
+
+    @property
+    def exit_code(self):
+        """130 for SIGINT, 143 for SIGTERM."""
+        return exit_code(self.signum)
 
 
 @dataclass
@@ -56,6 +71,12 @@ class RunReport:
         Still missing at the end.
     seconds : float
     command : str or None
+    unit_seconds : list of float
+        Wall time of each unit this run wrote.
+    signal : str or None
+        ``"SIGINT"`` or ``"SIGTERM"`` when the run was stopped by a signal.
+    note : str or None
+        Set when the store holds other configurations of the experiment (other settings).
     """
 
     experiment: str
@@ -67,6 +88,8 @@ class RunReport:
     seconds: float = 0.0
     command: str | None = None
     unit_seconds: list = field(default_factory=list)
+    signal: str | None = None
+    note: str | None = None
 
     def message(self):
         """One paragraph for the user."""
@@ -81,7 +104,26 @@ class RunReport:
                 f" {self.missing} unit(s) missing: finished units are kept; run {again} "
                 "again to compute only the missing ones."
             )
+        if self.note:
+            text += " " + self.note
         return text
+
+
+def _other_configurations(name, units, done):
+    """A note when the store holds units of ``name`` run with other settings (kept apart)."""
+    mine = {config_key(u) for u in units}
+    datasets = {u["dataset"] for u in units}
+    stored = (json.loads(k) for k in done)
+    others = {config_key(u) for u in stored if u["dataset"] in datasets} - mine
+    if not others:
+        return None
+    labels = config_labels(sorted(mine | others))
+    differ = sorted({part.split("=")[0] for k in others for part in labels[k].split(", ")})
+    return (
+        f"note: the store already holds {len(others)} other configuration(s) of {name} "
+        f"(other {', '.join(differ)}); this run's units are kept and reported apart from "
+        "them, never averaged together."
+    )
 
 
 def describe_unit(unit):
@@ -131,6 +173,7 @@ def run_experiment(
     command=None,
     log=None,
     stop_after=None,
+    device="auto",
 ):
     """Run the missing units of ``experiment`` and write each to ``store`` when it finishes.
 
@@ -156,6 +199,11 @@ def run_experiment(
         Where plain log lines go (default: print to stderr).
     stop_after : int or None
         Testing hook: raise ``KeyboardInterrupt`` after this many units were written.
+    device : {"auto", "cpu", "cuda", "cuda:N"}, default="auto"
+        Where the units train; ``"auto"``: the CPU for the EEG/regression networks, a GPU
+        per worker for image units when CUDA exists (see
+        :func:`sk_prnet.experiments.devices.unit_device`). Not part of a unit's identity;
+        the device each unit used is recorded with it.
 
     Returns
     -------
@@ -167,44 +215,77 @@ def run_experiment(
         Bad data directory, unknown subject or recipe, missing Dask.
     sk_prnet.experiments.StoreError
         The store is not an sk_prnet results store.
+    ValueError
+        A malformed ``device``.
     RunInterrupted
-        On Ctrl-C; the finished units are in the store (a subclass of KeyboardInterrupt).
+        On SIGINT or SIGTERM (a subclass of KeyboardInterrupt): the run stops at once (loky
+        workers are terminated, Dask tasks cancelled), the finished units are in the store,
+        and no unit in flight is stored -- not even one whose ``fit`` returned normally after
+        catching the interrupt, as skorch's ``fit`` does.
     """
-    from tqdm.auto import tqdm
-
     if log is None:
 
         def log(text):
             print(text, file=sys.stderr, flush=True)
 
+    # The runner's own record of a stop request: a unit that comes back after it was set is
+    # never written, whatever the estimator did with the KeyboardInterrupt.
+    stop = StopRequest()
+    with stop:
+        try:
+            return _run(
+                experiment, store, stop, n_jobs=n_jobs, backend=backend, scheduler=scheduler,
+                progress=progress, command=command, log=log, stop_after=stop_after,
+                device=parse_device(device),
+            )  # fmt: skip
+        except RunInterrupted:
+            raise
+        except KeyboardInterrupt:  # before the units started (planning, opening the store)
+            stop.request()
+            name = getattr(experiment, "name", "run")
+            report = RunReport(name, str(getattr(store, "path", store)), 0, 0, command=command)
+            raise RunInterrupted(report, stop.signum) from None
+
+
+def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, command, log,
+         stop_after, device):  # fmt: skip
+    from tqdm.auto import tqdm
+
     start = time.perf_counter()
     if not isinstance(store, ResultsStore):
         store = ResultsStore(store)
     units = experiment.plan()
+    if hasattr(experiment, "model_spec"):  # defaults of the estimator are settings too
+        named = {k for u in units for k in u["params"]}
+        estimator = estimator_settings(experiment.model_spec(), named)
+        units = [dict(u, params={**u["params"], "estimator": estimator}) for u in units]
     run_id = store.start_run(experiment.name, units, command=command)
     done = store.done_keys(experiment.name)
     todo = [u for u in units if unit_key(u) not in done]
     report = RunReport(
         experiment.name, str(store.path), len(units), len(units) - len(todo), command=command
     )
-    dispatched = set()
+    report.note = _other_configurations(experiment.name, units, done)
+    if report.note:
+        log(report.note)
 
     def tasks():  # consumed lazily by joblib, possibly from its dispatch thread
         second_pass = []
         for u in todo:  # first pass: units nobody else is working on
+            if stop.requested:
+                return
             key = unit_key(u)
             if store.is_done(key):
                 continue
             if not store.claim(key, run_id):
                 second_pass.append(u)
                 continue
-            dispatched.add(key)
-            yield delayed(run_unit)(u, *experiment.task(u))
+            yield delayed(run_unit)(u, *experiment.task(u), device=device)
         for u in second_pass:  # claimed by another run that may have died: do them too
-            key = unit_key(u)
-            if not store.is_done(key):
-                dispatched.add(key)
-                yield delayed(run_unit)(u, *experiment.task(u))
+            if stop.requested:
+                return
+            if not store.is_done(unit_key(u)):
+                yield delayed(run_unit)(u, *experiment.task(u), device=device)
 
     bar = tqdm(
         total=len(todo), unit="unit", desc=experiment.name, disable=not progress, file=sys.stderr
@@ -214,7 +295,7 @@ def run_experiment(
             f"{experiment.name}: {len(units)} units planned, {len(todo)} to run "
             f"({report.already_done} already in {store.path})."
         )
-    client = cluster = None
+    client = cluster = config = results = None
     status = "failed"
     try:
         if backend == "dask":
@@ -224,55 +305,65 @@ def run_experiment(
             config = joblib.parallel_config(backend="dask")
             parallel = Parallel(n_jobs=-1, return_as="generator_unordered")
         elif backend == "loky":
-            config = None
             parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
         else:
             raise ExperimentError(f"Unknown backend {backend!r}; use 'loky' or 'dask'.")
         if config is not None:
             config.__enter__()
-        try:
-            for result in parallel(tasks()):
-                unit = result["unit"]
-                store.add_unit(
-                    unit,
-                    result["metrics"],
-                    wall_time=result["wall_time"],
-                    versions=result["versions"],
-                    run_id=run_id,
+        results = parallel(tasks())
+        for result in results:
+            if result.get("interrupted"):  # a worker received the signal (or its fit did)
+                stop.request(result["interrupted"])
+            if stop.requested:  # finished after the stop request: possibly cut short
+                raise KeyboardInterrupt
+            unit = result["unit"]
+            store.add_unit(
+                unit,
+                result["metrics"],
+                wall_time=result["wall_time"],
+                versions=result["versions"],
+                run_id=run_id,
+            )
+            report.ran += 1
+            report.unit_seconds.append(result["wall_time"])
+            bar.update()
+            if not progress:
+                elapsed = time.perf_counter() - start
+                eta = elapsed / report.ran * max(len(todo) - report.ran, 0)
+                log(
+                    f"[{report.ran}/{len(todo)}] {describe_unit(unit)}: "
+                    f"{result['wall_time']:.1f} s (ETA {eta:.0f} s)"
                 )
-                report.ran += 1
-                report.unit_seconds.append(result["wall_time"])
-                bar.update()
-                if not progress:
-                    elapsed = time.perf_counter() - start
-                    eta = elapsed / report.ran * max(len(todo) - report.ran, 0)
-                    log(
-                        f"[{report.ran}/{len(todo)}] {describe_unit(unit)}: "
-                        f"{result['wall_time']:.1f} s (ETA {eta:.0f} s)"
-                    )
-                if stop_after is not None and report.ran >= stop_after:
-                    raise KeyboardInterrupt
-        finally:
-            if config is not None:
-                config.__exit__(None, None, None)
+            if stop_after is not None and report.ran >= stop_after:
+                raise KeyboardInterrupt
         status = "complete"
     except KeyboardInterrupt:
+        stop.armed = False  # a second signal must not cut the cleanup short
+        stop.request()  # a plain KeyboardInterrupt (stop_after, or from Python) counts too
         status = "interrupted"
     finally:
-        bar.close()
-        if client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
-        done = store.done_keys(experiment.name)
-        report.missing = sum(unit_key(u) not in done for u in units)
-        report.seconds = time.perf_counter() - start
-        if status == "complete" and report.missing:
-            status = "incomplete"
-        store.finish_run(run_id, status)
-        store.close()
+        stop.armed = False
+        try:
+            if results is not None:
+                results.close()  # aborts joblib: terminates the loky workers, cancels Dask tasks
+            if config is not None:
+                config.__exit__(None, None, None)
+            bar.close()
+            if client is not None:
+                client.close()
+            if cluster is not None:
+                cluster.close()
+        finally:
+            done = store.done_keys(experiment.name)
+            report.missing = sum(unit_key(u) not in done for u in units)
+            report.seconds = time.perf_counter() - start
+            if status == "complete" and report.missing:
+                status = "incomplete"
+            store.finish_run(run_id, status)
+            store.close()
     if status == "interrupted":
-        raise RunInterrupted(report)
+        report.signal = signal_name(stop.signum)
+        raise RunInterrupted(report, stop.signum)
     return report
 
 

@@ -11,6 +11,7 @@ meant to compute) is stored too, so a report can tell a complete store from a pa
 import json
 import math
 import os
+import random
 import socket
 import sqlite3
 import threading
@@ -154,36 +155,53 @@ class ResultsStore:
         return _Transaction(self._connect())
 
     def _init_schema(self):
+        # Several processes may open one new store at the same moment: the check of what the
+        # file holds and the creation of the tables happen in one BEGIN IMMEDIATE transaction
+        # (one writer at a time), retried while another opener holds the lock.
         path = str(self.path)
-        try:
-            conn = self._connect()
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-            tables = {
-                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
-        except sqlite3.DatabaseError as err:
-            self.close()
-            raise StoreError(
-                f"{path!r} is not a readable sk_prnet results store ({err}). Pass a new file "
-                "name to start a fresh store, or restore the file from a backup."
-            ) from err
-        if tables and (app_id != _APPLICATION_ID or not _TABLES <= tables):
-            self.close()
-            raise StoreError(
-                f"{path!r} is a SQLite database but not an sk_prnet results store (tables "
-                f"{sorted(tables)}). Pass a new file name for the results."
-            )
-        if tables:
-            row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            if row is None or int(row[0]) != _SCHEMA_VERSION:
+        deadline = time.monotonic() + self.timeout
+        delay = 0.005
+        while True:
+            try:
+                self._check_and_create()
+                return
+            except sqlite3.OperationalError as err:
+                if not _is_busy(err) or time.monotonic() > deadline:
+                    self.close()
+                    raise StoreError(
+                        f"Cannot initialise the results store {path!r}: {err}"
+                    ) from err
+            except sqlite3.DatabaseError as err:
                 self.close()
                 raise StoreError(
-                    f"{path!r} has results-store schema version {row and row[0]}, this "
-                    f"sk_prnet reads version {_SCHEMA_VERSION}."
+                    f"{path!r} is not a readable sk_prnet results store ({err}). Pass a new "
+                    "file name to start a fresh store, or restore the file from a backup."
+                ) from err
+            except StoreError:
+                self.close()
+                raise
+            time.sleep(delay * (1 + random.random()))
+            delay = min(2 * delay, 0.25)
+
+    def _check_and_create(self):
+        path = str(self.path)
+        conn = self._connect()
+        with self._transaction() as c:
+            app_id = c.execute("PRAGMA application_id").fetchone()[0]
+            tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if tables and (app_id != _APPLICATION_ID or not _TABLES <= tables):
+                raise StoreError(
+                    f"{path!r} is a SQLite database but not an sk_prnet results store (tables "
+                    f"{sorted(tables)}). Pass a new file name for the results."
                 )
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            with self._transaction() as c:
+            if tables:
+                row = c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                if row is None or int(row[0]) != _SCHEMA_VERSION:
+                    raise StoreError(
+                        f"{path!r} has results-store schema version {row and row[0]}, this "
+                        f"sk_prnet reads version {_SCHEMA_VERSION}."
+                    )
+            else:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         c.execute(statement)
@@ -192,9 +210,9 @@ class ResultsStore:
                     "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                     (str(_SCHEMA_VERSION),),
                 )
-        except sqlite3.DatabaseError as err:
-            self.close()
-            raise StoreError(f"Cannot initialise the results store {path!r}: {err}") from err
+        # outside any transaction (SQLite refuses to switch the journal inside one)
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode=WAL")
 
     # -------------------------------------------------------------------- runs and plans
     def start_run(self, experiment, units, command=None):
@@ -226,12 +244,13 @@ class ResultsStore:
         return run_id
 
     def finish_run(self, run_id, status):
-        """Mark a run ``"complete"``, ``"interrupted"`` or ``"failed"``."""
+        """Mark a run ``"complete"``, ``"interrupted"`` or ``"failed"``; release its claims."""
         with self._transaction() as c:
             c.execute(
                 "UPDATE runs SET status=?, finished_at=? WHERE run_id=?",
                 (status, time.time(), run_id),
             )
+            c.execute("DELETE FROM claims WHERE run_id=?", (run_id,))
 
     # -------------------------------------------------------------------- units
     def done_keys(self, experiment=None):
@@ -333,37 +352,54 @@ class ResultsStore:
         df["value"] = df["value"].astype(float)
         return df
 
-    def coverage(self):
-        """Planned vs finished units per experiment.
+    def coverage(self, by_config=False):
+        """Planned vs finished units per experiment (or per configuration).
+
+        Parameters
+        ----------
+        by_config : bool, default=False
+            One row per (experiment, dataset, configuration) instead of per experiment (see
+            :mod:`sk_prnet.experiments.config`).
 
         Returns
         -------
         summary : pandas.DataFrame
-            Index ``experiment``; columns ``planned``, ``done``, ``missing``, ``complete``.
+            Index ``experiment`` (or ``experiment, dataset, config``); columns ``planned``,
+            ``done``, ``missing``, ``complete``.
         missing : pandas.DataFrame
             One row per planned but unfinished unit (its identity fields).
         """
+        from .config import config_key
+
+        def group(unit):
+            if not by_config:
+                return unit["experiment"]
+            return unit["experiment"], unit["dataset"], config_key(unit)
+
         conn = self._connect()
-        planned = conn.execute("SELECT experiment, unit_key FROM plan").fetchall()
+        planned = conn.execute("SELECT unit_key FROM plan").fetchall()
         done = self.done_keys()
         rows, missing = {}, []
-        for experiment, key in planned:
-            r = rows.setdefault(experiment, {"planned": 0, "done": 0})
+        for (key,) in planned:
+            unit = json.loads(key)
+            r = rows.setdefault(group(unit), {"planned": 0, "done": 0})
             r["planned"] += 1
             if key in done:
                 r["done"] += 1
             else:
-                missing.append(json.loads(key))
+                missing.append(unit)
         # units finished outside any recorded plan still count as done
-        for experiment, n in conn.execute(
-            "SELECT experiment, COUNT(*) FROM units WHERE unit_key NOT IN "
-            "(SELECT unit_key FROM plan) GROUP BY experiment"
+        for (key,) in conn.execute(
+            "SELECT unit_key FROM units WHERE unit_key NOT IN (SELECT unit_key FROM plan)"
         ):
-            r = rows.setdefault(experiment, {"planned": 0, "done": 0})
-            r["planned"] += n
-            r["done"] += n
-        summary = pd.DataFrame.from_dict(rows, orient="index", columns=["planned", "done"])
-        summary.index.name = "experiment"
+            r = rows.setdefault(group(json.loads(key)), {"planned": 0, "done": 0})
+            r["planned"] += 1
+            r["done"] += 1
+        names = ["experiment", "dataset", "config"] if by_config else ["experiment"]
+        summary = pd.DataFrame(
+            [[*((k,) if not by_config else k), v["planned"], v["done"]] for k, v in rows.items()],
+            columns=[*names, "planned", "done"],
+        ).set_index(names)
         summary["missing"] = summary["planned"] - summary["done"]
         summary["complete"] = summary["missing"] == 0
         missing = pd.DataFrame(missing, columns=list(UNIT_FIELDS))
@@ -373,6 +409,12 @@ class ResultsStore:
     def integrity_check(self):
         """``PRAGMA integrity_check`` result (``"ok"`` for an intact file)."""
         return self._connect().execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _is_busy(err):
+    """Whether a SQLite error is a lock held by another connection (worth retrying)."""
+    text = str(err).lower()
+    return "locked" in text or "busy" in text
 
 
 class _Transaction:

@@ -176,6 +176,36 @@ def _with_pairing(params, pairing):
     return params if pairing == "split" else {**params, "pairing": pairing}
 
 
+def _settings(**settings):
+    """Unit parameters: the settings that change a unit's result, plus the package version
+    (defaults change between versions), so that runs of different settings never share unit
+    keys nor a configuration (see :mod:`sk_prnet.experiments.config`)."""
+    from .. import __version__
+
+    return {**settings, "package_version": __version__}
+
+
+def _recipe_epochs(factory, max_epochs):
+    """``max_epochs``, or the recipe's own value when ``None`` (so both spell one setting)."""
+    if max_epochs is not None:
+        return int(max_epochs)
+    return int(factory().steps[-1][1].max_epochs)
+
+
+#: Data files each dataset's experiments read (globs relative to ``--data-dir``).
+DATA_FILES = {
+    "deap": ("s[0-9][0-9].dat", "data_preprocessed_python/s[0-9][0-9].dat"),
+    "seed": ("*.mat", "ExtractedFeatures/*.mat"),
+    "affectnet": ("*.csv", "Manually_Annotated_file_lists/*.csv"),
+}
+
+
+def _data_settings(dataset, data_dir):
+    from .config import data_fingerprint
+
+    return {"data": data_fingerprint(data_dir, DATA_FILES[dataset])}
+
+
 def _wrap_data_errors(call, *args, **kwargs):
     try:
         return call(*args, **kwargs)
@@ -230,7 +260,12 @@ class DeapExperiment:
         self._cache = {}
 
     def _params(self):
-        return _with_pairing({"recipe": self.recipe, "max_epochs": self.max_epochs}, self.pairing)
+        settings = _settings(
+            recipe=self.recipe,
+            max_epochs=_recipe_epochs(self.factory, self.max_epochs),
+            **_data_settings("deap", self.data_dir),
+        )
+        return _with_pairing(settings, self.pairing)
 
     def plan(self):
         """Check the data and options; return the planned units."""
@@ -240,10 +275,9 @@ class DeapExperiment:
         available = _wrap_data_errors(list_deap_subjects, self.data_dir)
         subjects = available if self.subjects is None else list(self.subjects)
         _wrap_data_errors(iter_deap_subjects, self.data_dir, subjects)  # checks the subjects
+        params = self._params()
         return [
-            _unit(
-                self.name, self.dataset, s, self.seed, self._params(), subject=subject, fold=fold
-            )
+            _unit(self.name, self.dataset, s, self.seed, params, subject=subject, fold=fold)
             for subject in subjects
             for s in self.settings
             for fold in range(DEAP_FOLDS)
@@ -281,17 +315,21 @@ class DeapExperiment:
         test = d["folds"][unit["fold"]]
         train = np.setdiff1d(np.arange(len(d["y"])), test)
         spec = dict(
-            kind="deap",
-            recipe=self.recipe,
+            self.model_spec(),
             alpha=unit["alpha"],
             epsilon=unit["epsilon"],
-            max_epochs=self.max_epochs,
-            pairing=self.pairing,
             skip_features=d["pre"],
             targets=d["targets"],
             random_state=unit_seed(self.seed, unit["subject"], fold=unit["fold"]),
         )
         return spec, d["X"], d["y"], d["rank"], train, test
+
+    def model_spec(self):
+        """What :func:`sk_prnet.experiments.execute.run_unit` builds, without the data and
+        with placeholders for what varies between units (alpha, epsilon, seed)."""
+        return dict(kind="deap", recipe=self.recipe, alpha=1.0, epsilon=None,
+                    max_epochs=self.max_epochs, pairing=self.pairing, skip_features=False,
+                    targets=list(DEAP_TARGETS), random_state=0)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------- SEED
@@ -351,7 +389,7 @@ class SeedExperiment:
         """Check the data and options; return the planned units."""
         from ..datasets import list_seed_sessions
 
-        recipe_factory("seed", self.recipe)
+        factory = recipe_factory("seed", self.recipe)
         files = {}
         for subject, session in _wrap_data_errors(list_seed_sessions, self.data_dir):
             files.setdefault(subject, []).append(session)
@@ -363,7 +401,12 @@ class SeedExperiment:
                 f"{sorted(files)}."
             )
         units = []
-        params = {"recipe": self.recipe, "max_epochs": self.max_epochs, "feature": self.feature}
+        params = _settings(
+            recipe=self.recipe,
+            max_epochs=_recipe_epochs(factory, self.max_epochs),
+            feature=self.feature,
+            **_data_settings("seed", self.data_dir),
+        )
         for subject in subjects:
             sessions = files[subject]
             if self.sessions is not None:
@@ -402,15 +445,18 @@ class SeedExperiment:
         train = np.flatnonzero(d.trial_index[rows] <= 9)
         test = np.flatnonzero(d.trial_index[rows] >= 10)
         spec = dict(
-            kind="seed",
-            recipe=self.recipe,
+            self.model_spec(),
             alpha=unit["alpha"],
-            epsilon=None,
-            max_epochs=self.max_epochs,
             targets=list(d.target_names),
             random_state=unit_seed(self.seed, unit["subject"], unit["session"]),
         )
         return spec, d.X[rows], d.y[rows], None, train, test
+
+    def model_spec(self):
+        """What :func:`sk_prnet.experiments.execute.run_unit` builds, without the data and
+        with placeholders for what varies between units (alpha, seed)."""
+        return dict(kind="seed", recipe=self.recipe, alpha=1.0, epsilon=None,
+                    max_epochs=self.max_epochs, targets=["emotion"], random_state=0)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- regression
@@ -477,12 +523,12 @@ class RegressionExperiment:
         for c in self.cutoffs or ():
             if c is not None and not c > 0:
                 raise ExperimentError(f"Cut-offs must be positive (or 'full'), got {c}.")
-        base = {
-            "max_epochs": self.max_epochs,
-            "lr": self.lr,
-            "n_splits": self.n_splits,
-            "n_repeats": self.n_repeats,
-        }
+        base = _settings(
+            max_epochs=self._epochs(),
+            lr=self.lr,
+            n_splits=self.n_splits,
+            n_repeats=self.n_repeats,
+        )
         base = _with_pairing(base, self.pairing)
         units = []
         for cutoff in self.cutoffs if self.cutoffs is not None else [False]:
@@ -494,6 +540,9 @@ class RegressionExperiment:
                             _unit(self.name, self.dataset, s, self.seed, params, repeat=r, fold=k)
                         )
         return units
+
+    def _epochs(self):
+        return 50 if self.max_epochs is None else int(self.max_epochs)
 
     def _load(self):
         if self._data is None:
@@ -517,13 +566,16 @@ class RegressionExperiment:
         if cutoff is not None:
             train = train[np.abs(y[train]) <= cutoff]
         spec = dict(
-            kind="regression",
+            self.model_spec(),
             alpha=unit["alpha"],
             epsilon=unit["epsilon"],
-            lr=self.lr,
-            max_epochs=50 if self.max_epochs is None else self.max_epochs,
-            pairing=self.pairing,
-            targets=["progression"],
             random_state=unit_seed(self.seed, repeat=unit["repeat"], fold=unit["fold"]),
         )
         return spec, X, y, None, train, test
+
+    def model_spec(self):
+        """What :func:`sk_prnet.experiments.execute.run_unit` builds, without the data and
+        with placeholders for what varies between units (alpha, epsilon, seed)."""
+        return dict(kind="regression", alpha=1.0, epsilon=None, lr=self.lr,
+                    max_epochs=self._epochs(), pairing=self.pairing, targets=["progression"],
+                    random_state=0)  # fmt: skip

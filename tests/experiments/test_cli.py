@@ -145,3 +145,70 @@ def test_authors_recipe_runs_through_the_runner(deap_dir, tmp_path):
     df = load_results(results)
     assert df["fold"].nunique() == 10 and (df["subject"] == 1).all()
     assert df["value"].notna().all()
+
+
+def test_version_and_defaults_in_help(capsys):
+    import sk_prnet
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"sk-prnet {sk_prnet.__version__}"
+    with pytest.raises(SystemExit):
+        main(["run", "sweep", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for default in ("(default: 0)", "(default: 5)", "(default: [0.0, 0.5, 1.0, 2.0])",
+                    "(default: auto)", "(default: split)", "(default: loky)"):  # fmt: skip
+        assert default in text
+
+
+@pytest.mark.parametrize(
+    "device, message",
+    [("gpu", "invalid device 'gpu'"), ("cuda:x", "invalid device"), ("cuda:99", "cuda")],
+)
+def test_bad_or_unavailable_device_is_refused_before_any_unit(tmp_path, capsys, device, message):
+    import torch
+
+    results = tmp_path / "r.sqlite"
+    args = ["run", "sweep", "--results", str(results), "--device", device, "--quiet"]
+    try:
+        code = main(args)
+    except SystemExit as exit_:  # argparse refuses a malformed value
+        code = exit_.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    if device == "cuda:99":
+        assert ("not available" in err) if torch.cuda.device_count() == 0 else ("cuda:0 to" in err)
+    assert not results.exists()  # refused up front: not even a store
+
+
+def test_units_record_the_device_they_ran_on(tmp_path):
+    results = tmp_path / "r.sqlite"
+    args = ["run", "sweep", "--results", str(results), "--alpha", "0", "--n-splits", "2",
+            "--n-repeats", "1", "--max-epochs", "1", "--device", "cpu", "--quiet"]  # fmt: skip
+    assert main(args) == 0
+    assert set(load_results(results)["device"]) == {"cpu"}
+
+
+def test_report_into_a_closed_pipe_ends_quietly(tmp_path):
+    """``sk-prnet report ... | head``: no BrokenPipeError traceback."""
+    results = tmp_path / "r.sqlite"
+    args = ["run", "sweep", "--results", str(results), "--alpha", "0", "1", "--epsilon", "0.1",
+            "--n-splits", "2", "--n-repeats", "1", "--max-epochs", "1", "--quiet"]  # fmt: skip
+    assert main(args) == 0
+    for fmt in ("markdown", "csv"):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sk_prnet.cli", "report", str(results), "--format", fmt],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        proc.stdout.close()  # the reader is gone before the report is written
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=120)
+        assert "Traceback" not in err and "BrokenPipe" not in err, err
+        assert proc.returncode == 141
+    shell = subprocess.run(
+        f"{sys.executable} -m sk_prnet.cli report {results} | head -n 2",
+        shell=True, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert shell.returncode == 0 and shell.stderr == "" and len(shell.stdout.splitlines()) == 2

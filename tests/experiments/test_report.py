@@ -83,3 +83,25 @@ def test_corrected_resampled_t_test_matches_the_formula(scores):
     assert res.loc["valence", "p"] >= naive
     with pytest.raises(ValueError, match="test_fraction"):
         paired_test(scores, "base", "prnet", test_fraction=0)
+
+
+def test_sweep_without_epsilon_has_no_epsilon_heading_and_one_repeat_no_nan(tmp_path):
+    """A SEED sweep ranks by class order (no epsilon); one subject gives no std."""
+    from sk_prnet.experiments import ResultsStore, experiment_tables, render_report
+
+    path = tmp_path / "r.sqlite"
+    store = ResultsStore(path)
+    for alpha in (0.0, 1.0, 2.0):
+        unit = dict(experiment="sweep", dataset="seed", subject=1, session=1, fold=0,
+                    model="baseline (alpha=0)" if not alpha else f"PRNet (alpha={alpha:g})",
+                    alpha=alpha, epsilon=None, params={}, seed=0)  # fmt: skip
+        store.add_unit(unit, {("emotion", "f1"): 0.5 + alpha / 10}, wall_time=0.1)
+    store.close()
+    from sk_prnet.experiments import load_results
+
+    titles = [t["title"] for t in experiment_tables(load_results(path))]
+    assert titles == ["Table VII shape: alpha sweep (seed)"]
+    text = render_report(path)
+    assert "None" not in text and "nan" not in text
+    assert "| PRNet (alpha=2) | 0.700 ± n/a |" in text
+    assert "0.700 \\pm n/a" in render_report(path, fmt="latex")

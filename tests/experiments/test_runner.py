@@ -1,5 +1,6 @@
 """The runner: resume after Ctrl-C, determinism, concurrent runners, Dask, report numbers."""
 
+import io
 import json
 import subprocess
 import sys
@@ -178,7 +179,11 @@ def test_report_numbers_match_raw_rows(tmp_path):
     assert "deap: complete (24/24 units)" in text and "Table IV" in text
     assert f"p = {tests.loc['arousal', 'p']:.3g}" in text
     assert "\\pm" in render_report(path, fmt="latex")
-    assert "arousal|f1|mean" in render_report(path, fmt="csv")
+    tidy = pd.read_csv(io.StringIO(render_report(path, fmt="csv")))
+    row = tidy[(tidy.model == "PRNet (alpha=1, eps=0.25)") & (tidy.target == "valence")]
+    row = row[row.metric == "f1"].iloc[0]
+    assert row["mean"] == pytest.approx(prnet.mean()) and row["n"] == 4
+    assert row["p_value"] == pytest.approx(tests.loc["valence", "p"])
 
 
 def test_partial_store_is_reported_as_partial(tmp_path):
@@ -211,7 +216,9 @@ def test_grid_sweep_report_tests_every_setting_against_the_baseline(tmp_path):
     text = render_report(path)
     assert "alpha x epsilon grid" in text and f"{d.mean():+.4f} (p = {p:.2g})" in text
     assert "corrected resampled t-test on ccc" in text
-    assert "alpha,0.0,0.5" in render_report(path, fmt="csv").splitlines()
+    tidy = pd.read_csv(io.StringIO(render_report(path, fmt="csv")))
+    row = tidy[(tidy.model == "PRNet (alpha=1, eps=0.5)") & (tidy.metric == "ccc")].iloc[0]
+    assert row["p_value"] == pytest.approx(p) and row["test"] == "corrected resampled t-test"
     assert "\\begin{tabular}" in render_report(path, fmt="latex")
     render_report(path, figures=tmp_path / "figs")  # the grid table has no curves of its own
     assert (tmp_path / "figs" / "sweep_diabetes_alpha.png").exists()

@@ -79,3 +79,40 @@ def test_corrupt_or_foreign_files_are_refused(tmp_path):
         ResultsStore(other)
     with pytest.raises(FileNotFoundError):
         load_results(tmp_path / "absent.sqlite")
+
+
+def _open_many_times(barrier, root, rounds, queue):
+    failures = []
+    for r in range(rounds):
+        barrier.wait()  # every process opens the same new file at the same moment
+        try:
+            ResultsStore(root / f"{r}.sqlite").close()
+        except Exception as err:  # noqa: BLE001 - any failure is what the test counts
+            failures.append(repr(err))
+    queue.put(failures)
+
+
+def test_many_processes_creating_one_new_store_at_once_never_fail(tmp_path):
+    """The file's check and the creation of its tables are one transaction (issue 18)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")  # the store module is already imported here
+    n, rounds = 8, 60
+    barrier, queue = ctx.Barrier(n), ctx.Queue()
+    procs = [
+        ctx.Process(target=_open_many_times, args=(barrier, tmp_path, rounds, queue))
+        for _ in range(n)
+    ]
+    for p in procs:
+        p.start()
+    failures = [f for _ in procs for f in queue.get(timeout=300)]
+    for p in procs:
+        p.join(timeout=60)
+    assert failures == []
+    for r in range(rounds):
+        store = ResultsStore(tmp_path / f"{r}.sqlite")
+        assert store.integrity_check() == "ok" and store.done_keys() == set()
+        conn = store._connect()
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("SELECT COUNT(*) FROM meta").fetchone()[0] == 1
+        store.close()
