@@ -38,10 +38,12 @@ __all__ = [
     "make_deap_features",
 ]
 
-_PARAMS_DOC = """
+_SFREQ_DOC = """
     sfreq : float
         Sampling frequency of ``X`` in Hz.
-    bands : dict of str to (float, float) or None, default=None
+"""
+
+_BANDS_DOC = """    bands : dict of str to (float, float) or None, default=None
         Band name to half-open interval ``[lo, hi)`` in Hz, in output order. ``None`` means
         :data:`~sk_prnet.eeg.montage.PAPER_BANDS`: theta (4-8), slow_alpha (8-10), alpha
         (8-12), beta (12-30), gamma (30-45). Every band must lie below Nyquist and contain at
@@ -50,6 +52,8 @@ _PARAMS_DOC = """
         Welch segment length in samples (Hann window, 50 % overlap); ``None`` means one
         second, ``round(sfreq)``. Capped at the epoch length.
 """
+
+_PARAMS_DOC = _SFREQ_DOC + _BANDS_DOC
 
 _FLOOR_DOC = """    floor : float or None, default=None
         A positive number clamps a logged band quantity to at least ``floor`` before the
@@ -152,14 +156,14 @@ class PowerAsymmetry(_SpectralBase):
     band power (mean Welch PSD over the band's bins, as in :class:`BandPower`).
 
     Parameters
-    ----------{_PARAMS_DOC}    pairs : sequence of (str, str) or None, default=None
+    ----------{_SFREQ_DOC}    pairs : sequence of (str, str) or None, default=None
         (left, right) channel-name pairs; ``None`` means the 14 DEAP pairs
         (:data:`~sk_prnet.eeg.montage.DEAP_SYMMETRIC_PAIRS`). Names are matched to
         ``ch_names`` ignoring case.
     ch_names : sequence of str or None, default=None
         Names of the channels of ``X``; ``None`` means the 32 DEAP EEG channels in DEAP order
         (:data:`~sk_prnet.eeg.montage.DEAP_EEG_CHANNELS`).
-{_FLOOR_DOC}{_ATTRS_DOC}    pair_index_ : ndarray of shape (n_pairs, 2)
+{_BANDS_DOC}{_FLOOR_DOC}{_ATTRS_DOC}    pair_index_ : ndarray of shape (n_pairs, 2)
         Channel indices of the left and right electrode of each pair.
     pair_labels_ : list of str
         ``"left-right"`` labels used in feature names.
@@ -254,9 +258,9 @@ class SpectralFeatures(_SpectralBase):
     band quantities with a single matrix product.
 
     Parameters
-    ----------{_PARAMS_DOC}    kinds : sequence of {{"psd", "psa", "de"}}, default=("psd", "psa")
+    ----------{_SFREQ_DOC}    kinds : sequence of {{"psd", "psa", "de"}}, default=("psd", "psa")
         Feature kinds to emit, in output order, each at most once.
-    ch_names : sequence of str or None, default=None
+{_BANDS_DOC}    ch_names : sequence of str or None, default=None
         Names of the channels of ``X``. ``None`` means the 32 DEAP EEG channels when
         ``"psa"`` is among ``kinds`` (its default pairs are DEAP's), else ``ch0, ch1, ...``.
     pairs : sequence of (str, str) or None, default=None

@@ -350,12 +350,14 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
 
         Parameters
         ----------
-        X, y, ranking_target, rank_groups, sample_weight
+        X, y
             As in :meth:`fit`.
         classes : array-like or list of array-like, default=None
             All classes (per output for 2-D ``y``), needed on the first call when its ``y``
             does not show every class (as scikit-learn's ``SGDClassifier.partial_fit``).
             Later calls may omit it.
+        ranking_target, rank_groups, sample_weight
+            As in :meth:`fit`.
 
         Returns
         -------
@@ -412,6 +414,19 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         With ``weight`` (``(N, 1)`` or ``(N, n_outputs)``: sample weights times class
         weights, scaled to mean 1 over the training set) each output's loss is the batch
         mean of ``weight * per-sample loss``.
+
+        Parameters
+        ----------
+        task_out : Tensor of shape (N, n_task_outputs)
+            The task head's output for the batch.
+        y_task : Tensor of shape (N, n_outputs)
+            The batch's encoded task targets.
+        weight : Tensor of shape (N, 1) or (N, n_outputs), default=None
+            Per-sample loss weights (``None``: unweighted).
+
+        Returns
+        -------
+        loss : Tensor of shape () or None
         """
         n_classes = self._n_classes
         if weight is not None:

@@ -153,7 +153,21 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch, **kwar
         return self
 
     def get_task_loss(self, task_out, y_task, weight=None):
-        """RankNet has no per-sample task loss: ``None``."""
+        """RankNet has no per-sample task loss: ``None``.
+
+        Parameters
+        ----------
+        task_out : Tensor of shape (N, n_task_outputs)
+            The task head's output for the batch.
+        y_task : Tensor of shape (N, n_outputs)
+            The batch's encoded task targets.
+        weight : Tensor of shape (N, 1) or (N, n_outputs), default=None
+            Per-sample loss weights (``None``: unweighted).
+
+        Returns
+        -------
+        loss : Tensor of shape () or None
+        """
         return None
 
     def get_rank_loss(self, y_pred, codes, weight=None):
@@ -164,6 +178,19 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch, **kwar
         weighted losses are evaluated on all pairs with a mask (the same mean over counted
         pairs, without a device-to-host synchronization per step); another criterion gets
         the counted pairs' logits and targets.
+
+        Parameters
+        ----------
+        y_pred : tuple of Tensor
+            The module's output for the batch; ``y_pred[0]`` holds the scores ``(N, k)``.
+        codes : LongTensor of shape (N_a, N_b, k)
+            The batch's pair relation codes.
+        weight : Tensor of shape (N, 1) or (N, k), default=None
+            Per-sample loss weights (``None``: unweighted).
+
+        Returns
+        -------
+        loss : Tensor of shape ()
         """
         crit = self.criterion_
         if weight is not None:

@@ -34,7 +34,7 @@ class PRNetRegressor(RegressorMixin, PRNetBase):
     criterion : type of torch loss, default=torch.nn.MSELoss
     optimizer, lr, momentum, weight_decay, max_epochs, max_steps, batch_size, train_split, \
 callbacks, warm_start, verbose, device, random_state, augment, checkpoint_dir, \
-checkpoint_every, deterministic, batch_size_predict, precision, prefetch, **kwargs
+checkpoint_every, deterministic, batch_size_predict, precision, prefetch
         As in :class:`PRNetClassifier`.
     standardize_target : bool, default=False
         Train the regression head on targets standardized per output (mean 0, std 1 over
@@ -43,6 +43,8 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch, **kwar
         hundreds) otherwise make the default learning rate diverge. ``epsilon`` stays in the
         targets' own units: the ranking relations are the same with or without it. Off by
         default, as the paper trains on the raw targets (ratings in [-1, 1]).
+    **kwargs
+        skorch-style prefixed parameters, as in :class:`PRNetClassifier`.
 
     Attributes
     ----------
@@ -102,10 +104,10 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch, **kwar
         checkpoint_dir=None,
         checkpoint_every=1000,
         deterministic=False,
-        standardize_target=False,
         batch_size_predict=None,
         precision="fp32",
         prefetch=2,
+        standardize_target=False,
         **kwargs,
     ):
         super().__init__(
@@ -151,6 +153,19 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch, **kwar
 
         With ``weight`` (``(N, 1)`` sample weights scaled to mean 1 over the training set),
         the batch mean of ``weight * per-sample loss``, averaged over outputs.
+
+        Parameters
+        ----------
+        task_out : Tensor of shape (N, n_task_outputs)
+            The task head's output for the batch.
+        y_task : Tensor of shape (N, n_outputs)
+            The batch's encoded task targets.
+        weight : Tensor of shape (N, 1) or (N, n_outputs), default=None
+            Per-sample loss weights (``None``: unweighted).
+
+        Returns
+        -------
+        loss : Tensor of shape () or None
         """
         if weight is None:
             return self.criterion_(task_out, y_task)

@@ -58,9 +58,10 @@ class RunInterrupted(KeyboardInterrupt):
 class RunReport:
     """What a run did.
 
-    Attributes
+    Parameters
     ----------
     experiment, store : str
+        The experiment's name and the results store's path.
     planned : int
         Units in the plan.
     already_done : int
@@ -70,7 +71,9 @@ class RunReport:
     missing : int
         Still missing at the end.
     seconds : float
+        Wall time of the run.
     command : str or None
+        The command line that resumes the run.
     unit_seconds : list of float
         Wall time of each unit this run wrote.
     signal : str or None

@@ -244,7 +244,15 @@ class ResultsStore:
         return run_id
 
     def finish_run(self, run_id, status):
-        """Mark a run ``"complete"``, ``"interrupted"`` or ``"failed"``; release its claims."""
+        """Mark a run ``"complete"``, ``"interrupted"`` or ``"failed"``; release its claims.
+
+        Parameters
+        ----------
+        run_id : str
+            The run, as returned by :meth:`start_run`.
+        status : {"complete", "interrupted", "failed"}
+            How it ended.
+        """
         with self._transaction() as c:
             c.execute(
                 "UPDATE runs SET status=?, finished_at=? WHERE run_id=?",
@@ -254,7 +262,17 @@ class ResultsStore:
 
     # -------------------------------------------------------------------- units
     def done_keys(self, experiment=None):
-        """Set of the keys of finished units (of one experiment, or all)."""
+        """Set of the keys of finished units (of one experiment, or all).
+
+        Parameters
+        ----------
+        experiment : str or None, default=None
+            The experiment's name; ``None`` for every experiment.
+
+        Returns
+        -------
+        keys : set of str
+        """
         conn = self._connect()
         if experiment is None:
             rows = conn.execute("SELECT unit_key FROM units")
@@ -263,12 +281,35 @@ class ResultsStore:
         return {r[0] for r in rows}
 
     def is_done(self, key):
-        """Whether the unit with this key is in the store."""
+        """Whether the unit with this key is in the store.
+
+        Parameters
+        ----------
+        key : str
+            A unit key (:func:`sk_prnet.experiments.store.unit_key`).
+
+        Returns
+        -------
+        done : bool
+        """
         row = self._connect().execute("SELECT 1 FROM units WHERE unit_key=?", (key,)).fetchone()
         return row is not None
 
     def claim(self, key, run_id):
-        """Claim a unit for ``run_id`` unless another run claimed it; True if ours now."""
+        """Claim a unit for ``run_id`` unless another run claimed it.
+
+        Parameters
+        ----------
+        key : str
+            The unit's key.
+        run_id : str
+            The claiming run.
+
+        Returns
+        -------
+        ours : bool
+            True if the unit is claimed by ``run_id`` now.
+        """
         with self._transaction() as c:
             row = c.execute("SELECT run_id FROM claims WHERE unit_key=?", (key,)).fetchone()
             if row is not None and row[0] != run_id:

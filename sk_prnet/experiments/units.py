@@ -310,7 +310,17 @@ class DeapExperiment:
         return self._cache[subject]
 
     def task(self, unit):
-        """The arguments of :func:`sk_prnet.experiments.execute.run_unit` for ``unit``."""
+        """The arguments of :func:`sk_prnet.experiments.execute.run_unit` for ``unit``.
+
+        Parameters
+        ----------
+        unit : dict
+            One unit of :meth:`plan`.
+
+        Returns
+        -------
+        task : dict
+        """
         d = self._subject(unit["subject"])
         test = d["folds"][unit["fold"]]
         train = np.setdiff1d(np.arange(len(d["y"])), test)
@@ -439,7 +449,17 @@ class SeedExperiment:
         return self._cache[subject]
 
     def task(self, unit):
-        """The arguments of :func:`sk_prnet.experiments.execute.run_unit` for ``unit``."""
+        """The arguments of :func:`sk_prnet.experiments.execute.run_unit` for ``unit``.
+
+        Parameters
+        ----------
+        unit : dict
+            One unit of :meth:`plan`.
+
+        Returns
+        -------
+        task : dict
+        """
         d = self._subject(unit["subject"])
         rows = np.flatnonzero(d.session == unit["session"])
         train = np.flatnonzero(d.trial_index[rows] <= 9)
@@ -558,7 +578,17 @@ class RegressionExperiment:
         return self._data
 
     def task(self, unit):
-        """The arguments of :func:`sk_prnet.experiments.execute.run_unit` for ``unit``."""
+        """The arguments of :func:`sk_prnet.experiments.execute.run_unit` for ``unit``.
+
+        Parameters
+        ----------
+        unit : dict
+            One unit of :meth:`plan`.
+
+        Returns
+        -------
+        task : dict
+        """
         X, y, folds = self._load()
         test = folds[unit["repeat"] * self.n_splits + unit["fold"]]
         train = np.setdiff1d(np.arange(len(y)), test)

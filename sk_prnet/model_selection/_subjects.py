@@ -112,6 +112,7 @@ def evaluate_subjects(
     --------
     >>> import numpy as np
     >>> from sklearn.dummy import DummyClassifier
+    >>> from sk_prnet.model_selection import TrialKFold, evaluate_subjects
     >>> subject = np.repeat([1, 2], 40)
     >>> trial = np.tile(np.repeat(np.arange(20), 2), 2)
     >>> X, y = np.zeros((80, 3)), trial % 2

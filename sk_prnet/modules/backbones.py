@@ -21,9 +21,9 @@ class MLPBackbone(nn.Module):
     hidden_sizes : sequence of int, default=(128, 128)
         Width of each hidden layer; the last one is the embedding size.
 
-    Shapes
-    ------
-    input ``(N, *)`` flattened to ``(N, in_features)``; output ``(N, hidden_sizes[-1])``.
+    Notes
+    -----
+    Shapes: input ``(N, *)`` flattened to ``(N, in_features)``; output ``(N, hidden_sizes[-1])``.
     """
 
     def __init__(self, in_features, hidden_sizes=(128, 128)):
@@ -60,10 +60,11 @@ class VGGBackbone(nn.Module):
         layout: the same function (outputs equal up to float rounding), usually faster on
         GPUs with tensor cores, especially with ``precision="bf16"``.
 
-    Shapes
-    ------
-    input ``(N, in_channels, H, W)``; output ``(N, channels[-1] * (H // 2**S) * (W // 2**S))``
-    with ``S = len(channels)``: ``(N, 4608)`` for 96x96 images.
+    Notes
+    -----
+    Shapes: input ``(N, in_channels, H, W)``; output
+    ``(N, channels[-1] * (H // 2**S) * (W // 2**S))`` with ``S = len(channels)``:
+    ``(N, 4608)`` for 96x96 images.
     """
 
     def __init__(self, in_channels=3, channels=(64, 128, 256, 512, 512), channels_last=False):

@@ -99,8 +99,17 @@ class PairHead(nn.Module):
     def project(self, embedding, projection=None):
         """Per-sample halves of the first layer: ``(W1 e + b1, W2 e + b2)``, each ``(N, m)``.
 
-        ``m = n_targets * width``. ``projection``: ``self.sides(embedding)`` when it was
-        already computed (e.g. jointly with the task head), so only the split is left.
+        Parameters
+        ----------
+        embedding : Tensor of shape (N, d)
+            The samples' embeddings.
+        projection : Tensor of shape (N, 2 * m), default=None
+            ``self.sides(embedding)`` when it was already computed (e.g. jointly with the
+            task head), so only the split is left; ``m = n_targets * width``.
+
+        Returns
+        -------
+        first, second : Tensor of shape (N, m)
         """
         if projection is None:
             projection = self.sides(embedding)
@@ -114,11 +123,33 @@ class PairHead(nn.Module):
         return torch.einsum("...th,thc->...tc", torch.relu(pre), self.out_weight) + self.out_bias
 
     def pair_logits(self, a, b):
-        """Relation logits of every pair ``(i, j)``: ``(N_a, N_b, n_targets, 3)``."""
+        """Relation logits of every pair ``(i, j)``: ``(N_a, N_b, n_targets, 3)``.
+
+        Parameters
+        ----------
+        a : Tensor of shape (N_a, m)
+            First-position halves (:meth:`project`'s ``first``) of the pairs' first samples.
+        b : Tensor of shape (N_b, m)
+            Second-position halves of the pairs' second samples.
+
+        Returns
+        -------
+        logits : Tensor of shape (N_a, N_b, n_targets, 3)
+        """
         return self._finish(a.unsqueeze(1) + b)
 
     def rowwise_logits(self, a, b):
-        """Relation logits of the aligned pairs ``(a[i], b[i])``: ``(N, n_targets, 3)``."""
+        """Relation logits of the aligned pairs ``(a[i], b[i])``: ``(N, n_targets, 3)``.
+
+        Parameters
+        ----------
+        a, b : Tensor of shape (N, m)
+            First- and second-position halves of each pair's two samples.
+
+        Returns
+        -------
+        logits : Tensor of shape (N, n_targets, 3)
+        """
         return self._finish(a + b)
 
     def forward(self, e1, e2):

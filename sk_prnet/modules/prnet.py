@@ -64,6 +64,15 @@ class PRNetModule(nn.Module):
         head's first layer. With a single-layer task head (paper EEG) both heads' first layers
         act on the embedding, so they run as one matmul on the concatenated weights: for the
         paper's small models a training step is dominated by per-op overhead, not arithmetic.
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, ...)
+            A batch of inputs.
+
+        Returns
+        -------
+        task_output, embedding, projection : Tensor
         """
         embedding = self.backbone(x)
         task, sides = self.task_head.net, self.pair_head.sides
