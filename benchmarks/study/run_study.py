@@ -41,19 +41,23 @@ from sk_prnet.experiments import paired_test
 from sk_prnet.metrics import concordance_correlation_coefficient as ccc
 
 from .datasets import DATASETS, load, load_groups
-from .variants import BalancedPRNet, RankBlendPRNet, SoftLabelPRNet
+from .variants import BalancedPRNet, RankBlendPRNet, SoftLabelPRNet, TaskValidationPRNet
 
 BASELINE = "alpha0"
 BLENDS = {"": 0.0, "_blend0.25": 0.25, "_blend0.5": 0.5, "_rankonly": 1.0}
 
 
-def _early_stopping(alpha):
-    """Up to 200 epochs, stopping on the loss of an inner 10 % validation split (patience 10,
-    best weights restored): what scikit-learn's MLP does with ``early_stopping=True``."""
-    return RankBlendPRNet(
+def _early_stopping(alpha, patience=10, cls=RankBlendPRNet):
+    """Up to 200 epochs, stopping on the loss of an inner 10 % validation split (best weights
+    restored): what scikit-learn's MLP does with ``early_stopping=True``."""
+    return cls(
         alpha=alpha, max_epochs=200, train_split=ValidSplit(0.1, random_state=0),
-        callbacks=[EarlyStopping(patience=10, load_best=True, sink=lambda *a: None)],
+        callbacks=[EarlyStopping(patience=patience, load_best=True, sink=_quiet)],
     )  # fmt: skip
+
+
+def _quiet(*args):
+    """EarlyStopping's message sink (a named function, so configurations can be cloned)."""
 
 
 #: name -> (estimator, evaluate blend views?). Everything else at the package defaults.
@@ -69,6 +73,14 @@ CONFIGS = {
     "alpha1_ratio": (BalancedPRNet(alpha=1.0, balance="ratio"), False),
     "alpha0_es": (_early_stopping(0.0), False),
     "alpha1_es": (_early_stopping(1.0), True),
+    # controls: the same stopping rule for both (validation task loss), a longer patience
+    "alpha1_es_task": (_early_stopping(1.0, cls=TaskValidationPRNet), True),
+    "alpha0_es_p30": (_early_stopping(0.0, patience=30), False),
+    # is the default-setting gain just more gradient on an under-trained backbone?
+    "alpha0_lr2x": (PRNetRegressor(alpha=0.0, lr=2e-3), False),
+    "alpha0_ep40": (PRNetRegressor(alpha=0.0, max_epochs=40), False),
+    "alpha1_lr2x": (PRNetRegressor(alpha=1.0, lr=2e-3), False),
+    "alpha1_ep40": (PRNetRegressor(alpha=1.0, max_epochs=40), False),
     "ridge": (None, False),
 }
 
@@ -188,6 +200,40 @@ def markdown(summary, baseline=BASELINE):
     return "\n".join(lines)
 
 
+#: (training regime, α = 0 configuration, α = 1 configuration) trained the same way.
+REGIMES = [
+    ("defaults (20 epochs, lr 1e-3)", "alpha0", "alpha1"),
+    ("40 epochs", "alpha0_ep40", "alpha1_ep40"),
+    ("lr 2e-3", "alpha0_lr2x", "alpha1_lr2x"),
+    ("early stopping on task valid loss", "alpha0_es", "alpha1_es_task"),
+    ("early stopping on L_task + α L_rank", "alpha0_es", "alpha1_es"),
+]
+
+
+def alpha_effects(df):
+    """Markdown table of the α = 1 vs α = 0 gain within each training regime of REGIMES."""
+    sets = list(dict.fromkeys(df.dataset))
+    lines = ["| regime | " + " | ".join(sets) + " | mean gain | sets ≥ 0 |",
+             "|---" * (len(sets) + 3) + "|"]
+    for label, base, other in REGIMES:
+        sub = df[df.config.isin([base, other])]
+        if sub.config.nunique() < 2:
+            continue
+        summ = summarize(sub, base).set_index(["config", "dataset"])
+        parts, gains = [], []
+        for ds in sets:
+            if (other, ds) not in summ.index or (base, ds) not in summ.index:
+                parts.append("")
+                continue
+            r = summ.loc[(other, ds)]
+            gains.append(r.gain)
+            star = "*" if r.p < 0.05 else ""
+            parts.append(f"{r.gain:+.4f} ({int(r.wins)}/{int(r.losses)}, p={r.p:.2f}){star}")
+        lines.append(f"| {label} | " + " | ".join(parts)
+                     + f" | {np.mean(gains):+.4f} | {sum(g >= 0 for g in gains)}/{len(gains)} |")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
@@ -202,11 +248,7 @@ def main(argv=None):
         base = os.path.splitext(args.report[0])[0]
         summary.to_csv(base + "_summary.csv", index=False)
         text = markdown(summary)
-        # the α effect under early stopping: alpha1_es* against alpha0_es
-        es = df[df.fit.isin(["alpha0_es", "alpha1_es"])]
-        if es.fit.nunique() == 2:
-            es_table = markdown(summarize(es, "alpha0_es"), "alpha0_es")
-            text += "\n\nAgainst alpha0_es:\n\n" + es_table
+        text += "\n\nα = 1 against α = 0 trained the same way:\n\n" + alpha_effects(df)
         with open(base + "_summary.md", "w") as fh:
             fh.write(text + "\n")
         print(text)

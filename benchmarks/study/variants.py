@@ -9,6 +9,9 @@ which is the case when ``fit`` gets no ``ranking_target``: then ``y_true["task"]
 * :class:`BalancedPRNet` (``get_loss``): α warm-up, or α scaled by the ratio of the losses.
 * :class:`RankBlendPRNet` (``fit``, ``predict``): the trained ranking head at inference,
   blended with the task head.
+* :class:`TaskValidationPRNet` (``get_loss``): with ``train_split``, the validation loss
+  (what ``EarlyStopping`` monitors) is the task loss alone, so α > 0 does not change when
+  training stops.
 """
 
 import numpy as np
@@ -20,7 +23,10 @@ from sk_prnet import PRNetRegressor
 from sk_prnet.modules import pair_logits
 from sk_prnet.modules.pairing import _sides
 
-__all__ = ["SoftLabelPRNet", "BalancedPRNet", "RankBlendPRNet", "soft_relation_targets"]
+__all__ = [
+    "SoftLabelPRNet", "BalancedPRNet", "RankBlendPRNet", "TaskValidationPRNet",
+    "soft_relation_targets",
+]
 
 
 def soft_relation_targets(diff, epsilon, tau):
@@ -148,3 +154,19 @@ class RankBlendPRNet(PRNetRegressor):
         if self.blend == 0 or not hasattr(self, "rank_map_"):
             return task
         return (1 - self.blend) * task + self.blend * self.ranking_predict(X)
+
+
+class TaskValidationPRNet(RankBlendPRNet):
+    """:class:`RankBlendPRNet` whose validation loss is the task loss alone.
+
+    With ``train_split`` and ``EarlyStopping(monitor="valid_loss")``, PRNet's validation loss
+    is ``L_task + alpha * L_rank``; the ranking term keeps falling after the task term has
+    stopped, so α > 0 trains longer than α = 0 under the same rule. Monitoring the task loss
+    alone gives both the same stopping criterion (overrides ``get_loss`` when
+    ``training=False``).
+    """
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if not training:
+            return self.get_task_loss(y_pred[0], y_true["task"])
+        return super().get_loss(y_pred, y_true, X=X, training=training)
