@@ -88,3 +88,20 @@ def test_rank_blend_zero_is_prnet_and_the_ranking_head_predicts():
     assert np.corrcoef(ranked, y)[0, 1] > 0.5
     blend.blend = 0.5
     np.testing.assert_allclose(blend.predict(X), 0.5 * plain.predict(X) + 0.5 * ranked)
+
+
+def test_task_validation_loss_leaves_training_unchanged_and_drops_the_rank_term():
+    from skorch.dataset import ValidSplit
+
+    from benchmarks.study.variants import TaskValidationPRNet
+
+    X, y = _data(n=80)
+    kw = dict(alpha=1.0, max_epochs=2, lr=0.01, batch_size=16, random_state=0,
+              train_split=ValidSplit(0.25, random_state=0))
+    plain = PRNetRegressor(**kw).fit(X, y)
+    task = TaskValidationPRNet(**kw).fit(X, y)
+    np.testing.assert_allclose(task.history[:, "train_loss"], plain.history[:, "train_loss"],
+                               rtol=1e-5)
+    # the plain validation loss adds alpha * L_rank (> 0) to the same task loss
+    assert all(t < p for t, p in zip(task.history[:, "valid_loss"],
+                                     plain.history[:, "valid_loss"]))
