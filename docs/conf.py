@@ -54,6 +54,8 @@ numpydoc_validation_checks = {"GL06", "GL07", "GL08", "PR01", "PR02", "PR03", "P
 numpydoc_validation_exclude = {
     # members inherited from skorch/torch/scikit-learn are documented by those projects
     r"\.__init__$", r"\.forward$",
+    # module constants and scorer objects: documented by a ``#:`` comment, not a docstring
+    r"\.[A-Z][A-Z0-9_]*$", r"_scorer$",
 }
 
 # --------------------------------------------------------------------------- Markdown
@@ -87,7 +89,6 @@ warnings.filterwarnings("ignore", message="Matplotlib is currently using agg")
 # --------------------------------------------------------------------------- HTML
 html_theme = "pydata_sphinx_theme"
 html_title = f"sk_prnet {release}"
-html_static_path = ["_static"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,

@@ -228,7 +228,7 @@ class FisherFeatureSelector(SelectorMixin, BaseEstimator):
         separate the classes.
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features_in,)
         Names of features seen during :meth:`fit`; only defined when ``X`` has string column
         names (e.g. a :class:`pandas.DataFrame`).
 

@@ -84,15 +84,15 @@ _ATTRS_DOC = """
         The validated bands.
     nperseg_ : int
         The Welch segment length used.
-    freqs_ : ndarray of shape (nperseg_ // 2 + 1,)
-        Frequencies of the spectrum's bins in Hz.
+    freqs_ : ndarray of shape (n_freqs,)
+        Frequencies of the spectrum's bins in Hz (``n_freqs = nperseg_ // 2 + 1``).
     n_features_out_ : int
         Number of output features.
     floor_ : float or None
         The validated ``floor``.
     flat_, nan_ : str
         The validated ``flat`` and ``nan`` policies.
-    fill_values_ : ndarray of shape (n_features_out_,) or None
+    fill_values_ : ndarray of shape (n_features_out,) or None
         Mean of each feature over the good epochs seen in ``fit``: the imputed values. None
         when both policies are ``"raise"``.
 """
