@@ -294,3 +294,53 @@ def test_affectnet_cutoff_trains_on_the_kept_training_images(tmp_path, monkeypat
         assert len(fit["X"]) == len(expected)
         assert fit["n_predict"] == len(truth["validation"])  # the whole validation split
         assert fit.get("ranking_target") is None and fit.get("rank_groups") is None
+
+
+def _authors_features(eeg, starts, bands, per_bin=True):
+    """The first author's script (``../shared/formats.md``): Welch PSD per 2 s window
+    (``nperseg=128``: 1 Hz bins), dB, averaged over each band's inclusive bins, for the 32
+    channels; then left - right for the 14 symmetric pairs."""
+    from scipy.signal import welch
+
+    from sk_prnet.eeg.montage import DEAP_EEG_CHANNELS, DEAP_SYMMETRIC_PAIRS
+
+    rows = []
+    for start in starts:
+        freqs, psd = welch(eeg[:, start : start + 256], fs=128, nperseg=128)
+        power = []
+        for lo, hi in bands:
+            band = psd[:, (freqs >= lo) & (freqs <= hi)]
+            power.append(10 * np.log10(band).mean(axis=1) if per_bin
+                         else 10 * np.log10(band.mean(axis=1)))  # fmt: skip
+        power = np.stack(power, axis=1)  # (32, n_bands)
+        index = {name: i for i, name in enumerate(DEAP_EEG_CHANNELS)}
+        asym = np.stack([power[index[a]] - power[index[b]] for a, b in DEAP_SYMMETRIC_PAIRS])
+        rows.append(np.concatenate([power.ravel(), asym.ravel()]))
+    return np.array(rows)
+
+
+AUTHORS_BANDS = [(4, 7), (8, 10), (8, 13), (14, 29), (30, 45)]  # inclusive 1 Hz bins
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12 item 3, lands with branch feat")
+def test_deap_authors_recipe_reaches_the_model_as_the_script_computes_it(deap_dir):
+    """A window of a later trial of a later subject, against scipy: the trial's features
+    minus its own baseline's (the last 2 s of its pre-trial part), five bands, dB per bin,
+    windows every 0.25 s as ``range(0, n - 256, 32)`` (232 a 60 s trial)."""
+    subject, trial, window = 2, 13, 5
+    experiment = DeapExperiment(deap_dir, subjects=[subject], recipe="authors",
+                                settings=[(0.0, None)], max_epochs=1)  # fmt: skip
+    (unit, *_) = experiment.plan()
+    _, X, *_ = experiment.task(unit)
+    with open(deap_dir / f"s{subject:02d}.dat", "rb") as f:
+        eeg = pickle.load(f, encoding="latin1")["data"][trial, :32]
+    n = eeg.shape[1] - 3 * 128
+    starts = list(range(0, n - 256, 32))
+    assert len(X) == 20 * len(starts)
+    trial_part, baseline = eeg[:, 3 * 128 :], eeg[:, 128 : 3 * 128]
+    expected = (_authors_features(trial_part, [starts[window]], AUTHORS_BANDS)
+                - _authors_features(baseline, [0], AUTHORS_BANDS))[0]  # fmt: skip
+    row = np.asarray(X[trial * len(starts) + window], dtype=np.float64)
+    assert row.shape == expected.shape
+    # the column order is the recipe's; the values must be the script's
+    np.testing.assert_allclose(np.sort(row), np.sort(expected), atol=1e-3)
