@@ -39,7 +39,10 @@ GROUPS = {
         ["sk_prnet/ordinal.py"],
         ["tests/test_ordinal.py", "tests/test_rank_scores.py", "tests/test_bradley_terry.py"],
     ),
-    "metrics": (["sk_prnet/metrics.py"], ["tests/test_metrics.py"]),
+    "metrics": (
+        ["sk_prnet/metrics.py"],
+        ["tests/test_metrics.py", "tests/test_metrics_contract.py"],
+    ),
     "feature_selection": (
         ["sk_prnet/feature_selection.py"],
         ["tests/test_feature_selection.py"],
