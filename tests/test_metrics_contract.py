@@ -42,3 +42,45 @@ def test_target_scorer_passes_keyword_arguments_to_the_metric():
     macro = f1_score(y[:, 0], pred, average="macro")
     assert macro != f1_score(y[:, 0], pred)  # the keyword changes the value here
     assert target_scorer(f1_score, 0, average="macro")(est, X, y) == pytest.approx(macro)
+
+
+@pytest.mark.parametrize("bad", ["y_true", "y_pred"])
+def test_bad_values_are_reported_under_the_arguments_name(bad):
+    good, nan = [1.0, 2.0, 3.0], [1.0, np.nan, 3.0]
+    args = {"y_true": good, "y_pred": good, bad: nan}
+    with pytest.raises(ValueError, match=f"Input {bad} contains NaN"):
+        pearson_r(**args)
+
+
+def test_the_constant_output_is_named_in_the_warning():
+    t = np.column_stack([np.arange(5.0), np.arange(5.0) ** 2])
+    p = np.column_stack([np.arange(5.0) * 2, np.ones(5)])
+    with pytest.warns(ConstantInputWarning, match=r"^pearson_r: output 1 of"):
+        values = pearson_r(t, p, multioutput="raw_values")
+    assert values[0] == pytest.approx(1.0) and values[1] == 0.0
+    with pytest.warns(ConstantInputWarning, match=r"^kendall_tau: output 1 of"):
+        kendall_tau(t, p, multioutput="raw_values")
+
+
+def test_binary_and_boolean_targets_are_correlated_like_floats():
+    from scipy import stats
+
+    truth = np.array([1, 0, 1, 0, 1, 1])  # range exactly 1: not constant
+    pred = np.array([0.9, 0.2, 0.7, 0.4, 0.6, 0.8])
+    expected = stats.pearsonr(truth.astype(float), pred).statistic
+    assert pearson_r(truth, pred) == pytest.approx(expected)
+    assert pearson_r(truth.astype(bool), pred) == pytest.approx(expected)
+
+
+def test_ccc_of_small_scale_data_and_of_two_constants():
+    from sk_prnet.metrics import concordance_correlation_coefficient as ccc
+
+    rng = np.random.default_rng(3)
+    t = 0.01 * rng.normal(size=40)  # total variance far below 1
+    p = t + 0.005 * rng.normal(size=40) + 0.002
+    mt, mp = t.mean(), p.mean()
+    hand = 2 * ((t - mt) * (p - mp)).mean() / (t.var() + p.var() + (mt - mp) ** 2)
+    assert ccc(t, p) == pytest.approx(hand)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division warning on the way
+        assert ccc(np.full(4, 2.0), np.full(4, 2.0)) == 1.0
