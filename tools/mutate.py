@@ -37,7 +37,8 @@ OUT = ROOT / "build" / "mutate"
 GROUPS = {
     "ordinal": (
         ["sk_prnet/ordinal.py"],
-        ["tests/test_ordinal.py", "tests/test_rank_scores.py", "tests/test_bradley_terry.py"],
+        ["tests/test_ordinal.py", "tests/test_rank_scores.py", "tests/test_bradley_terry.py",
+         "tests/test_ordinal_contract.py"],
     ),
     "metrics": (
         ["sk_prnet/metrics.py"],
