@@ -46,7 +46,7 @@ GROUPS = {
     ),
     "feature_selection": (
         ["sk_prnet/feature_selection.py"],
-        ["tests/test_feature_selection.py"],
+        ["tests/test_feature_selection.py", "tests/test_feature_selection_contract.py"],
     ),
     "pairing": (
         ["sk_prnet/modules/pairing.py", "sk_prnet/modules/losses.py"],
