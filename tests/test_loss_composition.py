@@ -11,7 +11,8 @@ callback keeps the initial weights. Then
 both compared with a hand computation in float64 from the paper's definitions: per output
 ``k`` the task loss (cross-entropy / MSE) and the mean over pairs of the cross-entropy of
 the pair head's relation logits ``W [e_i; e_j] + b`` (the unfactorized layer) against
-the relation ``higher`` (2) / ``similar`` (1) / ``lower`` (0) with tolerance ``epsilon``.
+the relation ``higher`` (2) / ``similar`` (1) / ``lower`` (0) with tolerance ``epsilon``
+(for a pair head with a hidden layer, ``ReLU`` then the per-target output layer).
 Documented reductions over outputs: the classifier sums both terms over outputs; the
 regressor averages both (paper eq. 2, issue 12 item 4).
 """
@@ -68,7 +69,10 @@ def _hand_loss(module, X, y, ratings, kind, n_classes):
                 if i == j:
                     continue
                 pair = torch.cat([embedding[i], embedding[j]])
-                logits = (weight @ pair + bias).reshape(n_targets, 3)[k]
+                logits = (weight @ pair + bias).reshape(n_targets, -1)[k]
+                if module.pair_head.hidden:  # 2d -> hidden -> ReLU -> 3, per target
+                    head = module.pair_head
+                    logits = torch.relu(logits) @ head.out_weight[k] + head.out_bias[k]
                 pair_losses.append(-F.log_softmax(logits, dim=0)[codes[i, j]])
         rank_terms.append(torch.stack(pair_losses).mean())
     reduce = torch.sum if kind == "classifier" else torch.mean
@@ -82,12 +86,12 @@ class InitialWeights(Callback):
         self.module = copy.deepcopy(net.module_)
 
 
-def _fit(kind):
+def _fit(kind, hidden=None):
     X, y, ratings = _data(kind)
     initial = InitialWeights()
     common = dict(alpha=ALPHA, epsilon=EPSILON, pairing="all", batch_size=N, max_epochs=1,
                   lr=LR, weight_decay=0.0, random_state=3, device="cpu",
-                  callbacks=[initial])  # fmt: skip
+                  callbacks=[initial], module__ranking_hidden=hidden)  # fmt: skip
     if kind == "classifier":
         net = PRNetClassifier(**common).fit(X, y, ranking_target=ratings)
         n_classes = [len(c) for c in net.classes_]
@@ -97,8 +101,8 @@ def _fit(kind):
     return net, initial.module, (X, y, ratings, kind, n_classes)
 
 
-def _check(kind):
-    moved, initial, args = _fit(kind)
+def _check(kind, hidden=None):
+    moved, initial, args = _fit(kind, hidden)
     module = copy.deepcopy(initial).double().eval()  # the tiny MLP has no dropout
     hand = _hand_loss(module, *args)
     # the loss: recorded by the estimator at the initial weights
@@ -113,8 +117,9 @@ def _check(kind):
         torch.testing.assert_close(step, grad, rtol=1e-4, atol=1e-5, msg=name)
 
 
-def test_classifier_loss_sums_task_and_ranking_losses_over_outputs():
-    _check("classifier")
+@pytest.mark.parametrize("hidden", [None, 6], ids=["linear-pair-head", "hidden-pair-head"])
+def test_classifier_loss_sums_task_and_ranking_losses_over_outputs(hidden):
+    _check("classifier", hidden)
 
 
 @pytest.mark.xfail(strict=True, reason="issue 12 item 4, lands with branch estb")
