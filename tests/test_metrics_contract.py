@@ -84,3 +84,12 @@ def test_ccc_of_small_scale_data_and_of_two_constants():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no division warning on the way
         assert ccc(np.full(4, 2.0), np.full(4, 2.0)) == 1.0
+
+
+def test_two_samples_are_enough_and_one_is_refused():
+    from sk_prnet.metrics import concordance_correlation_coefficient as ccc
+
+    assert pearson_r([1.0, 2.0], [3.0, 5.0]) == pytest.approx(1.0)
+    assert ccc([1.0, 2.0], [1.0, 2.0]) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="At least 2 samples are needed"):
+        pearson_r([1.0], [1.0])

@@ -13,6 +13,7 @@ Usage::
     python tools/mutate.py ordinal metrics  # some groups
     python tools/mutate.py --list           # the groups and their files
     python tools/mutate.py --jobs 2         # mutmut's --max-children (default 2)
+    python tools/mutate.py --survivors metrics  # re-test only last run's survivors
 
 The summary (per group: killed, survived, no tests, timeout, score) is printed and
 written to ``build/mutate/summary.json``; the surviving mutants of a group are listed by
@@ -50,7 +51,8 @@ GROUPS = {
     ),
     "pairing": (
         ["sk_prnet/modules/pairing.py", "sk_prnet/modules/losses.py"],
-        ["tests/modules/test_modules.py", "tests/test_loss_composition.py"],
+        ["tests/modules/test_modules.py", "tests/modules/test_pairing_contract.py",
+         "tests/test_loss_composition.py"],
     ),
     "eeg": (["sk_prnet/eeg/*.py"], ["tests/eeg"]),
     "deap": (["sk_prnet/datasets/deap.py"], ["tests/datasets/test_deap.py"]),
@@ -105,10 +107,12 @@ def _env():
     return env
 
 
-def run_group(group, jobs):
+def run_group(group, jobs, only=()):
     work = _prepare(group)
     print(f"== {group}: mutating {', '.join(GROUPS[group][0])}", flush=True)
-    cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs)]
+    # a killed mutant stays killed when tests are added, so after writing tests it is enough
+    # to re-test the survivors (``only``)
+    cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *only]
     subprocess.run(cmd, cwd=work, env=_env(), check=False)
     subprocess.run([sys.executable, "-m", "mutmut", "export-cicd-stats"], cwd=work,
                    env=_env(), check=False, capture_output=True)  # fmt: skip
@@ -129,6 +133,8 @@ def main(argv=None):
     parser.add_argument("groups", nargs="*", help=f"groups to run (default: all): {list(GROUPS)}")
     parser.add_argument("--jobs", type=int, default=2, help="mutants tested in parallel")
     parser.add_argument("--list", action="store_true", help="list the groups and exit")
+    parser.add_argument("--survivors", action="store_true",
+                        help="re-test only the mutants that survived the last run")  # fmt: skip
     args = parser.parse_args(argv)
     if args.list:
         for name, (modules, tests) in GROUPS.items():
@@ -141,7 +147,11 @@ def main(argv=None):
     summary_file = OUT / "summary.json"
     summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
     for group in args.groups or list(GROUPS):
-        summary[group] = run_group(group, args.jobs)
+        only = summary.get(group, {}).get("survivors", []) if args.survivors else []
+        if args.survivors and not only:
+            print(f"== {group}: no survivors recorded, skipped")
+            continue
+        summary[group] = run_group(group, args.jobs, only)
         summary_file.write_text(json.dumps(summary, indent=2))
     print(f"\n{'group':<18}{'killed':>8}{'survived':>10}{'no tests':>10}{'timeout':>9}"
           f"{'score':>8}")  # fmt: skip

@@ -1,0 +1,46 @@
+"""Pair relation labels at the edges: exactly epsilon apart, groups with every-pair pairing,
+and stacked batches (paper Table I: similar when ``|r1 - r2| <= epsilon``)."""
+
+import numpy as np
+import torch
+
+from sk_prnet.modules import IGNORE, pair_codes, relation_codes
+from sk_prnet.ordinal import ordinal_relation
+
+
+def test_exactly_epsilon_apart_is_similar_and_just_beyond_is_not():
+    eps = 0.25  # exact in binary, so the differences below are exact too
+    r1 = torch.tensor([1.25, 1.0, 1.0, 1.5, 1.0, 3.0])
+    r2 = torch.tensor([1.0, 1.25, 1.0, 1.0, 1.5, 3.0])
+    expected = [1, 1, 1, 2, 0, 1]  # lower 0, similar 1, higher 2
+    assert relation_codes(r1, r2, eps).tolist() == expected
+    # the torch twin agrees with the numpy definition
+    np.testing.assert_array_equal(ordinal_relation(r1.numpy(), r2.numpy(), eps), expected)
+
+
+def _codes_by_hand(rank, groups, eps):
+    n = len(rank)
+    out = np.full((n, n), IGNORE)
+    for i in range(n):
+        for j in range(n):
+            if i != j and groups[i] == groups[j]:
+                out[i, j] = ordinal_relation(rank[i], rank[j], eps)
+    return out
+
+
+def test_every_pair_pairing_with_groups_counts_only_distinct_pairs_of_one_group():
+    rank = np.array([1.0, 2.0, 2.0, 5.0, 0.5, 2.5])
+    groups = np.array([0, 0, 1, 1, 0, 1])
+    codes = pair_codes(torch.tensor(rank)[:, None], 0.25, "all", torch.tensor(groups))
+    np.testing.assert_array_equal(codes[..., 0].numpy(), _codes_by_hand(rank, groups, 0.25))
+
+
+def test_a_stack_of_batches_gets_each_batchs_own_labels():
+    rng = np.random.default_rng(0)
+    rank = torch.tensor(rng.integers(0, 4, size=(3, 6, 2)).astype(np.float64))
+    groups = torch.tensor(rng.integers(0, 2, size=(3, 6)))
+    for pairing in ("split", "all"):
+        stacked = pair_codes(rank, 0.5, pairing, groups)
+        for b in range(3):
+            alone = pair_codes(rank[b], 0.5, pairing, groups[b])
+            assert torch.equal(stacked[b], alone), pairing
