@@ -107,7 +107,7 @@ def _env():
     return env
 
 
-def run_group(group, jobs, only=()):
+def run_group(group, jobs, only=(), previous=None):
     work = _prepare(group)
     print(f"== {group}: mutating {', '.join(GROUPS[group][0])}", flush=True)
     # a killed mutant stays killed when tests are added, so after writing tests it is enough
@@ -122,6 +122,12 @@ def run_group(group, jobs, only=()):
                              env=_env(), capture_output=True, text=True).stdout  # fmt: skip
     survivors = [line.split(":")[0].strip() for line in listing.splitlines()
                  if line.strip().endswith(": survived")]  # fmt: skip
+    if only:  # mutmut forgets the results of the mutants not re-tested: add them back
+        if stats.get("killed", 0) + stats.get("survived", 0) + stats.get("timeout", 0) == 0:
+            raise SystemExit(f"{group}: the re-test did not run (see mutmut's output above)")
+        stats["killed"] = previous["killed"] + stats.get("killed", 0)
+        stats["timeout"] = previous.get("timeout", 0) + stats.get("timeout", 0)
+        stats["no_tests"] = previous.get("no_tests", 0)
     tested = stats.get("killed", 0) + stats.get("survived", 0) + stats.get("timeout", 0)
     score = (stats.get("killed", 0) + stats.get("timeout", 0)) / tested if tested else None
     return {"modules": GROUPS[group][0], "tests": GROUPS[group][1], **stats,
@@ -151,7 +157,7 @@ def main(argv=None):
         if args.survivors and not only:
             print(f"== {group}: no survivors recorded, skipped")
             continue
-        summary[group] = run_group(group, args.jobs, only)
+        summary[group] = run_group(group, args.jobs, only, summary.get(group))
         summary_file.write_text(json.dumps(summary, indent=2))
     print(f"\n{'group':<18}{'killed':>8}{'survived':>10}{'no tests':>10}{'timeout':>9}"
           f"{'score':>8}")  # fmt: skip
