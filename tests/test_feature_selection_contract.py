@@ -40,3 +40,10 @@ def test_a_column_constant_within_each_class_is_perfectly_discriminative():
 def test_errors_say_what_is_wrong(X, y, match):
     with pytest.raises(ValueError, match=match):
         fisher_score(X, np.asarray(y))
+
+
+def test_a_single_label_column_scores_like_the_flat_labels():
+    rng = np.random.default_rng(1)
+    y = np.repeat([0, 1, 2], 8)
+    X = rng.normal(size=(24, 5)) + y[:, None] * np.array([0.0, 1.0, 0.2, 3.0, 0.0])
+    np.testing.assert_array_equal(fisher_score(X, y[:, None]), fisher_score(X, y))
