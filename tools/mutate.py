@@ -28,8 +28,12 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10 (mutmut itself then depends on toml)
+    import toml as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "build" / "mutate"
@@ -38,8 +42,12 @@ OUT = ROOT / "build" / "mutate"
 GROUPS = {
     "ordinal": (
         ["sk_prnet/ordinal.py"],
-        ["tests/test_ordinal.py", "tests/test_rank_scores.py", "tests/test_bradley_terry.py",
-         "tests/test_ordinal_contract.py"],
+        [
+            "tests/test_ordinal.py",
+            "tests/test_rank_scores.py",
+            "tests/test_bradley_terry.py",
+            "tests/test_ordinal_contract.py",
+        ],
     ),
     "metrics": (
         ["sk_prnet/metrics.py"],
@@ -51,8 +59,11 @@ GROUPS = {
     ),
     "pairing": (
         ["sk_prnet/modules/pairing.py", "sk_prnet/modules/losses.py"],
-        ["tests/modules/test_modules.py", "tests/modules/test_pairing_contract.py",
-         "tests/test_loss_composition.py"],
+        [
+            "tests/modules/test_modules.py",
+            "tests/modules/test_pairing_contract.py",
+            "tests/test_loss_composition.py",
+        ],
     ),
     "eeg": (["sk_prnet/eeg/*.py"], ["tests/eeg"]),
     "deap": (["sk_prnet/datasets/deap.py"], ["tests/datasets/test_deap.py"]),
