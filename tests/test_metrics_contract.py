@@ -73,6 +73,7 @@ def test_binary_and_boolean_targets_are_correlated_like_floats():
     expected = stats.pearsonr(truth.astype(float), pred).statistic
     assert pearson_r(truth, pred) == pytest.approx(expected)
     assert pearson_r(truth.astype(bool), pred) == pytest.approx(expected)
+    assert pearson_r(pred, truth.astype(bool)) == pytest.approx(expected)
 
 
 def test_ccc_of_small_scale_data_and_of_two_constants():
