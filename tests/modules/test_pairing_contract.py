@@ -44,3 +44,33 @@ def test_a_stack_of_batches_gets_each_batchs_own_labels():
         for b in range(3):
             alone = pair_codes(rank[b], 0.5, pairing, groups[b])
             assert torch.equal(stacked[b], alone), pairing
+
+
+def test_pair_logits_default_to_the_papers_split_pairing():
+    from sk_prnet.modules import PairHead, pair_logits
+
+    torch.manual_seed(0)
+    head = PairHead(4, n_targets=2)
+    e = torch.randn(6, 4)
+    # the first half against the second half
+    assert pair_logits(head, e).shape == (3, 3, 2, 3)
+    expected = head(e[:3].repeat_interleave(3, 0), e[3:].repeat(3, 1)).reshape(3, 3, 2, 3)
+    torch.testing.assert_close(pair_logits(head, e), expected)
+
+
+def test_ranking_loss_of_a_hidden_head_with_or_without_the_projection():
+    import torch.nn.functional as F
+
+    from sk_prnet.modules import PairHead, ranking_loss
+
+    torch.manual_seed(1)
+    head = PairHead(4, n_targets=2, hidden=5)
+    e = torch.randn(5, 4)
+    rank = torch.tensor([[1.0, 2.0], [1.0, 0.0], [3.0, 2.0], [0.0, 2.0], [2.0, 1.0]])
+    codes = pair_codes(rank, 0.5, "all")
+    # by hand: each ordered pair (i != j) through the head, mean cross-entropy
+    losses = [F.cross_entropy(head(e[i : i + 1], e[j : j + 1])[0], codes[i, j])
+              for i in range(5) for j in range(5) if i != j]  # fmt: skip
+    expected = torch.stack(losses).mean()
+    torch.testing.assert_close(ranking_loss(head, e, codes, "all"), expected)
+    torch.testing.assert_close(ranking_loss(head, e, codes, "all", head.sides(e)), expected)
