@@ -74,3 +74,14 @@ def test_ranking_loss_of_a_hidden_head_with_or_without_the_projection():
     expected = torch.stack(losses).mean()
     torch.testing.assert_close(ranking_loss(head, e, codes, "all"), expected)
     torch.testing.assert_close(ranking_loss(head, e, codes, "all", head.sides(e)), expected)
+
+
+def test_an_unknown_pairing_is_refused_with_the_choices():
+    import pytest
+
+    from sk_prnet.modules import PairHead, ranking_loss
+
+    head = PairHead(4, n_targets=1)
+    codes = torch.zeros(2, 2, 1, dtype=torch.long)
+    with pytest.raises(ValueError, match=r"pairing must be one of \('split', 'all'\), got 'pairs'"):
+        ranking_loss(head, torch.randn(4, 4), codes, "pairs")
