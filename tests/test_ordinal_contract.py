@@ -51,3 +51,15 @@ def test_bradley_terry_scores_defaults_are_the_documented_weak_prior_map():
 
     fit = minimize(nll, np.zeros(n), method="BFGS", options={"gtol": 1e-12}).x
     np.testing.assert_allclose(bradley_terry_scores(W), fit - fit.mean(), atol=1e-6)
+
+
+def test_class_order_need_not_be_sorted_and_ranks_are_integers():
+    ranks = class_ranks(["b", "c", "a", "b"], ["c", "a", "b"])  # c lowest, b highest
+    np.testing.assert_array_equal(ranks, [2, 0, 1, 2])
+    assert ranks.dtype == np.int64
+    np.testing.assert_array_equal(class_ranks([[3, -2], [0, 3]], [3, 0, -2]), [[0, 2], [1, 0]])
+
+
+def test_labels_missing_from_the_class_order_are_named():
+    with pytest.raises(ValueError, match=r"^Labels \[5, 9\] are not in class_order \[1, 2\]"):
+        class_ranks([1, 9, 5, 2], [1, 2])
