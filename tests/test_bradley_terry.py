@@ -108,3 +108,13 @@ def test_scoring_the_reference_against_itself_matches_the_round_robin(fitted):
     against_itself = reg.rank_scores(R, reference=R, method="bradley-terry")
     # the self-comparison is a tie (half a win at equal strength): it moves nothing
     np.testing.assert_allclose(against_itself, alone, atol=1e-5)
+
+
+def test_a_sample_winning_or_losing_every_game_stays_finite_and_ordered():
+    """The documented prior keeps perfect separation finite, on the reference's scale."""
+    ref = np.linspace(-2.0, 2.0, 9)
+    m = len(ref)
+    est = bradley_terry_strengths(np.array([m, 0.0, m / 2]), reference_strengths=ref)
+    assert np.isfinite(est).all()
+    assert est[0] > ref.max() and est[1] < ref.min()
+    assert est[2] == pytest.approx(0.0, abs=1e-8)  # half the games against a symmetric field
