@@ -63,3 +63,12 @@ def test_class_order_need_not_be_sorted_and_ranks_are_integers():
 def test_labels_missing_from_the_class_order_are_named():
     with pytest.raises(ValueError, match=r"^Labels \[5, 9\] are not in class_order \[1, 2\]"):
         class_ranks([1, 9, 5, 2], [1, 2])
+
+
+def test_relations_of_unsigned_ratings_do_not_wrap_around():
+    from sk_prnet.ordinal import ordinal_relation
+
+    lo, hi = np.array([1, 3], dtype=np.uint8), np.array([3, 1], dtype=np.uint8)
+    relation = ordinal_relation(lo, hi, epsilon=0.5)
+    np.testing.assert_array_equal(relation, [0, 2])  # 1 < 3 and 3 > 1
+    assert relation.dtype == np.int64
