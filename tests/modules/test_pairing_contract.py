@@ -83,5 +83,6 @@ def test_an_unknown_pairing_is_refused_with_the_choices():
 
     head = PairHead(4, n_targets=1)
     codes = torch.zeros(2, 2, 1, dtype=torch.long)
-    with pytest.raises(ValueError, match=r"pairing must be one of \('split', 'all'\), got 'pairs'"):
+    message = r"pairing must be one of \('split', 'all'\), got 'pairs'"
+    with pytest.raises(ValueError, match=message):
         ranking_loss(head, torch.randn(4, 4), codes, "pairs")
