@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: demo test docs install install-test install-docs lint bench clean
+.PHONY: demo test docs install install-test install-docs lint bench mutate clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,15 @@ lint: install-test
 bench: install-test
 	$(PIP) install --quiet -e ".[bench]"
 	$(PY) benchmarks/bench_fit.py
+
+# Mutation testing (docs/testing.md): mutmut per module group, each mutant tested only by the
+# group's test files. `make mutate GROUPS="ordinal metrics"` runs some groups; JOBS sets the
+# mutants tested in parallel. Re-runs only re-test what changed (state in build/mutate/).
+GROUPS ?=
+JOBS ?= 2
+mutate: install-test
+	$(PIP) install --quiet "mutmut>=3.8,<4"
+	$(PY) tools/mutate.py --jobs $(JOBS) $(GROUPS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache docs/_build docs/generated docs/auto_examples

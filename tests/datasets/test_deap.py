@@ -7,11 +7,17 @@ import numpy as np
 import pytest
 
 from sk_prnet.datasets import DatasetFormatError, iter_deap_subjects, load_deap
-from sk_prnet.datasets.deap import DEAP_RATING_NAMES
-from sk_prnet.eeg.montage import DEAP_EEG_CHANNELS
 
 FS = 128
 PRE = 384  # 3 s pre-trial baseline
+# DEAP's published format (Koelstra et al. 2012; ../shared/formats.md), written out here
+# rather than taken from the package, so that a wrong constant cannot pass as its own
+# expectation: the label columns, and the 32 EEG channels in the stored "Geneva" order.
+PUBLISHED_RATINGS = ["valence", "arousal", "dominance", "liking"]
+PUBLISHED_EEG = (
+    "Fp1 AF3 F3 F7 FC5 FC1 C3 T7 CP5 CP1 P3 P7 PO3 O1 Oz Pz "
+    "Fp2 AF4 Fz F4 F8 FC6 FC2 Cz C4 T8 CP6 CP2 P4 P8 PO4 O2"
+).split()
 
 
 def write_deap_file(path, data, labels, protocol=2):
@@ -66,7 +72,7 @@ def test_shapes_dtypes_and_metadata(coded_dir):
     for key in ("subject", "trial", "trial_index"):
         assert b[key].shape == (n_win,) and b[key].dtype == np.int64
     assert b.sfreq == 128.0
-    assert b.ch_names == list(DEAP_EEG_CHANNELS) and len(b.ch_names) == 32
+    assert list(b.ch_names) == PUBLISHED_EEG
     assert b.target_names == ["arousal", "valence"]
     assert b.window == 2.0 and b.step == 2.0 and b.baseline_mode == "drop"
     assert [os.path.basename(f) for f in b.filenames] == ["s01.dat", "s03.dat"]
@@ -131,7 +137,8 @@ def test_window_counts_with_step(coded_dir, window, step, per_trial):
 
 
 def test_threshold_at_five(coded_dir):
-    b = load_deap(coded_dir, subjects=[1], targets=DEAP_RATING_NAMES)
+    b = load_deap(coded_dir, subjects=[1], targets=PUBLISHED_RATINGS)
+    assert b.target_names == PUBLISHED_RATINGS
     per_trial = b.ratings[::5]
     np.testing.assert_array_equal(
         per_trial, [[5.0, 5.01, 1.0, 9.0], [9.0, 1.0, 5.0, 5.01], [5.01, 5.0, 7.5, 2.5]]
@@ -148,6 +155,10 @@ def test_targets_order_and_selection(coded_dir):
     assert b.ratings.shape == (15, 2)
     b = load_deap(coded_dir, subjects=[1], targets="arousal")
     assert b.y.shape == (15, 1) and b.target_names == ["arousal"]
+    # each published name reads its own label column (file row 0: 5.0, 5.01, 1.0, 9.0)
+    for column, name in enumerate(PUBLISHED_RATINGS):
+        b = load_deap(coded_dir, subjects=[1], targets=name)
+        assert b.ratings[0, 0] == [5.0, 5.01, 1.0, 9.0][column]
 
 
 def test_subject_and_trial_ids(coded_dir):

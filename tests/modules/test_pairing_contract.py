@@ -1,0 +1,88 @@
+"""Pair relation labels at the edges: exactly epsilon apart, groups with every-pair pairing,
+and stacked batches (paper Table I: similar when ``|r1 - r2| <= epsilon``)."""
+
+import numpy as np
+import torch
+
+from sk_prnet.modules import IGNORE, pair_codes, relation_codes
+from sk_prnet.ordinal import ordinal_relation
+
+
+def test_exactly_epsilon_apart_is_similar_and_just_beyond_is_not():
+    eps = 0.25  # exact in binary, so the differences below are exact too
+    r1 = torch.tensor([1.25, 1.0, 1.0, 1.5, 1.0, 3.0])
+    r2 = torch.tensor([1.0, 1.25, 1.0, 1.0, 1.5, 3.0])
+    expected = [1, 1, 1, 2, 0, 1]  # lower 0, similar 1, higher 2
+    assert relation_codes(r1, r2, eps).tolist() == expected
+    # the torch twin agrees with the numpy definition
+    np.testing.assert_array_equal(ordinal_relation(r1.numpy(), r2.numpy(), eps), expected)
+
+
+def _codes_by_hand(rank, groups, eps):
+    n = len(rank)
+    out = np.full((n, n), IGNORE)
+    for i in range(n):
+        for j in range(n):
+            if i != j and groups[i] == groups[j]:
+                out[i, j] = ordinal_relation(rank[i], rank[j], eps)
+    return out
+
+
+def test_every_pair_pairing_with_groups_counts_only_distinct_pairs_of_one_group():
+    rank = np.array([1.0, 2.0, 2.0, 5.0, 0.5, 2.5])
+    groups = np.array([0, 0, 1, 1, 0, 1])
+    codes = pair_codes(torch.tensor(rank)[:, None], 0.25, "all", torch.tensor(groups))
+    np.testing.assert_array_equal(codes[..., 0].numpy(), _codes_by_hand(rank, groups, 0.25))
+
+
+def test_a_stack_of_batches_gets_each_batchs_own_labels():
+    rng = np.random.default_rng(0)
+    rank = torch.tensor(rng.integers(0, 4, size=(3, 6, 2)).astype(np.float64))
+    groups = torch.tensor(rng.integers(0, 2, size=(3, 6)))
+    for pairing in ("split", "all"):
+        stacked = pair_codes(rank, 0.5, pairing, groups)
+        for b in range(3):
+            alone = pair_codes(rank[b], 0.5, pairing, groups[b])
+            assert torch.equal(stacked[b], alone), pairing
+
+
+def test_pair_logits_default_to_the_papers_split_pairing():
+    from sk_prnet.modules import PairHead, pair_logits
+
+    torch.manual_seed(0)
+    head = PairHead(4, n_targets=2)
+    e = torch.randn(6, 4)
+    # the first half against the second half
+    assert pair_logits(head, e).shape == (3, 3, 2, 3)
+    expected = head(e[:3].repeat_interleave(3, 0), e[3:].repeat(3, 1)).reshape(3, 3, 2, 3)
+    torch.testing.assert_close(pair_logits(head, e), expected)
+
+
+def test_ranking_loss_of_a_hidden_head_with_or_without_the_projection():
+    import torch.nn.functional as F
+
+    from sk_prnet.modules import PairHead, ranking_loss
+
+    torch.manual_seed(1)
+    head = PairHead(4, n_targets=2, hidden=5)
+    e = torch.randn(5, 4)
+    rank = torch.tensor([[1.0, 2.0], [1.0, 0.0], [3.0, 2.0], [0.0, 2.0], [2.0, 1.0]])
+    codes = pair_codes(rank, 0.5, "all")
+    # by hand: each ordered pair (i != j) through the head, mean cross-entropy
+    losses = [F.cross_entropy(head(e[i : i + 1], e[j : j + 1])[0], codes[i, j])
+              for i in range(5) for j in range(5) if i != j]  # fmt: skip
+    expected = torch.stack(losses).mean()
+    torch.testing.assert_close(ranking_loss(head, e, codes, "all"), expected)
+    torch.testing.assert_close(ranking_loss(head, e, codes, "all", head.sides(e)), expected)
+
+
+def test_an_unknown_pairing_is_refused_with_the_choices():
+    import pytest
+
+    from sk_prnet.modules import PairHead, ranking_loss
+
+    head = PairHead(4, n_targets=1)
+    codes = torch.zeros(2, 2, 1, dtype=torch.long)
+    message = r"pairing must be one of \('split', 'all'\), got 'pairs'"
+    with pytest.raises(ValueError, match=message):
+        ranking_loss(head, torch.randn(4, 4), codes, "pairs")

@@ -1,0 +1,74 @@
+"""What the ordinal helpers promise callers: which class orders they accept, what their
+errors say, and that ``bradley_terry_scores``' defaults give the documented weak-prior MAP."""
+
+import numpy as np
+import pytest
+from scipy.optimize import minimize
+from scipy.special import expit, log_expit
+
+from sk_prnet.ordinal import bradley_terry_scores, class_ranks
+
+
+def test_class_order_must_be_a_non_empty_flat_sequence():
+    for bad in ([], [[0, 1], [2, 3]]):
+        with pytest.raises(ValueError, match="class_order must be a non-empty 1-D sequence"):
+            class_ranks([0], bad)
+    # a single class is a valid (if trivial) order
+    np.testing.assert_array_equal(class_ranks([7, 7], [7]), [0, 0])
+
+
+def test_repeated_classes_are_listed_exactly():
+    with pytest.raises(ValueError, match=r"class_order repeats classes \[2, 3\]\.$"):
+        class_ranks([1], [1, 2, 2, 3, 3, 3])
+
+
+@pytest.mark.parametrize(
+    "wins, match",
+    [
+        (np.full((3, 4), 0.5), r"wins must have shape \(n, n\)"),
+        (np.full((2, 2, 2, 2), 0.5), r"wins must have shape \(n, n\)"),
+        (np.array([[0.5, np.nan], [0.5, 0.5]]), r"wins must hold probabilities in \[0, 1\]"),
+        (np.array([[0.5, -0.1], [0.5, 0.5]]), r"wins must hold probabilities in \[0, 1\]"),
+        (np.array([[0.5, 1.1], [0.5, 0.5]]), r"wins must hold probabilities in \[0, 1\]"),
+    ],
+)
+def test_bradley_terry_scores_errors_say_what_is_wrong(wins, match):
+    with pytest.raises(ValueError, match=match):
+        bradley_terry_scores(wins)
+
+
+def test_bradley_terry_scores_defaults_are_the_documented_weak_prior_map():
+    """Defaults: prior 0.1 (virtual win and loss against strength 0), converged tightly."""
+    rng = np.random.default_rng(8)
+    theta = rng.normal(0, 1.5, size=12)
+    W = expit(theta[:, None] - theta[None, :])
+    n = len(theta)
+    off = ~np.eye(n, dtype=bool)
+
+    def nll(t):  # the symmetrized round robin with the documented prior of 0.1
+        d = t[:, None] - t[None, :]
+        return -((W * log_expit(d))[off].sum() + 0.1 * (log_expit(t) + log_expit(-t)).sum())
+
+    fit = minimize(nll, np.zeros(n), method="BFGS", options={"gtol": 1e-12}).x
+    np.testing.assert_allclose(bradley_terry_scores(W), fit - fit.mean(), atol=1e-6)
+
+
+def test_class_order_need_not_be_sorted_and_ranks_are_integers():
+    ranks = class_ranks(["b", "c", "a", "b"], ["c", "a", "b"])  # c lowest, b highest
+    np.testing.assert_array_equal(ranks, [2, 0, 1, 2])
+    assert ranks.dtype == np.int64
+    np.testing.assert_array_equal(class_ranks([[3, -2], [0, 3]], [3, 0, -2]), [[0, 2], [1, 0]])
+
+
+def test_labels_missing_from_the_class_order_are_named():
+    with pytest.raises(ValueError, match=r"^Labels \[5, 9\] are not in class_order \[1, 2\]"):
+        class_ranks([1, 9, 5, 2], [1, 2])
+
+
+def test_relations_of_unsigned_ratings_do_not_wrap_around():
+    from sk_prnet.ordinal import ordinal_relation
+
+    lo, hi = np.array([1, 3], dtype=np.uint8), np.array([3, 1], dtype=np.uint8)
+    relation = ordinal_relation(lo, hi, epsilon=0.5)
+    np.testing.assert_array_equal(relation, [0, 2])  # 1 < 3 and 3 > 1
+    assert relation.dtype == np.int64
