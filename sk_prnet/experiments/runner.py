@@ -14,10 +14,12 @@ makes a duplicate impossible.
 """
 
 import json
+import logging
 import shlex
 import signal
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from joblib import Parallel, delayed
@@ -145,6 +147,20 @@ def describe_unit(unit):
         c = unit["params"]["cutoff"]
         parts.append("c=full" if c is None else f"c={c:g}")
     return " ".join(parts)
+
+
+@contextmanager
+def _quiet_loggers(quiet, names=("tornado.application", "distributed", "asyncio")):
+    """Silence the named loggers inside the block when ``quiet`` (levels restored after)."""
+    loggers = [logging.getLogger(n) for n in names] if quiet else []
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
 
 
 def _dask_client(scheduler, n_workers):
@@ -352,10 +368,14 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
             if config is not None:
                 config.__exit__(None, None, None)
             bar.close()
-            if client is not None:
-                client.close()
-            if cluster is not None:
-                cluster.close()
+            # an interrupted Dask run closes the client while joblib still scatters the
+            # arguments of pending tasks: tornado then logs their CommClosedError tracebacks,
+            # noise for a clean stop (the units in flight are refused anyway)
+            with _quiet_loggers(status == "interrupted" and client is not None):
+                if client is not None:
+                    client.close()
+                if cluster is not None:
+                    cluster.close()
         finally:
             done = store.done_keys(experiment.name)
             report.missing = sum(unit_key(u) not in done for u in units)
