@@ -43,6 +43,9 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch
         hundreds) otherwise make the default learning rate diverge. ``epsilon`` stays in the
         targets' own units: the ranking relations are the same with or without it. Off by
         default, as the paper trains on the raw targets (ratings in [-1, 1]).
+    rank_labels, rank_softness, alpha_schedule, alpha_warmup_epochs
+        As in :class:`PRNetClassifier` (``rank_softness`` in the targets' units, like
+        ``epsilon``).
     **kwargs
         skorch-style prefixed parameters, as in :class:`PRNetClassifier`.
 
@@ -108,6 +111,10 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch
         precision="fp32",
         prefetch=2,
         standardize_target=False,
+        rank_labels="hard",
+        rank_softness=0.1,
+        alpha_schedule=None,
+        alpha_warmup_epochs=10,
         **kwargs,
     ):
         super().__init__(
@@ -122,6 +129,10 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch
         )  # fmt: skip
         self.deterministic = deterministic
         self.standardize_target = standardize_target
+        self.rank_labels = rank_labels
+        self.rank_softness = rank_softness
+        self.alpha_schedule = alpha_schedule
+        self.alpha_warmup_epochs = alpha_warmup_epochs
 
     _y_numeric = True
 
