@@ -33,7 +33,9 @@ class RankLossOptionsMixin:
 
     def _check_rank_options(self):
         if not isinstance(self.rank_labels, str) or self.rank_labels not in RANK_LABELS:
-            raise ValueError(f"rank_labels must be one of {RANK_LABELS}, got {self.rank_labels!r}.")
+            raise ValueError(
+                f"rank_labels must be one of {RANK_LABELS}, got {self.rank_labels!r}."
+            )
         _check_real("rank_softness", self.rank_softness, 0, strict=True)
         if self.alpha_schedule is not None and (
             not isinstance(self.alpha_schedule, str) or self.alpha_schedule not in ALPHA_SCHEDULES

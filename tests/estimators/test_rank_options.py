@@ -126,8 +126,9 @@ def test_valid_task_loss_is_the_task_loss_alone():
     est = PRNetRegressor(alpha=1.0, epsilon=0.3, max_epochs=2, train_split=split, **TINY)
     est.fit(X, y)
     row = est.history[-1]
-    np.testing.assert_allclose(row["valid_task_loss"],
-                               np.mean((est.predict(X[valid]) - y[valid]) ** 2), rtol=1e-5)
+    np.testing.assert_allclose(
+        row["valid_task_loss"], np.mean((est.predict(X[valid]) - y[valid]) ** 2), rtol=1e-5
+    )
     assert row["valid_loss"] > row["valid_task_loss"]  # plus alpha * L_rank
     base = PRNetRegressor(alpha=0.0, max_epochs=2, train_split=split, **TINY).fit(X, y)
     assert base.history[-1]["valid_loss"] == base.history[-1]["valid_task_loss"]
