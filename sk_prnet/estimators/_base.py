@@ -290,7 +290,11 @@ default=None
             if not warm:
                 self.initialize()
             self._fit_loop(data, X, y)
+        self._after_fit(X, y)
         return self
+
+    def _after_fit(self, X, y):
+        """Hook run at the end of ``fit`` with the validated ``X`` and ``y``."""
 
     def partial_fit(
         self, X, y, classes=None, ranking_target=None, rank_groups=None, sample_weight=None

@@ -156,7 +156,61 @@ def test_bad_rank_options(cls, params, match):
 
 
 def test_rank_options_are_searchable_parameters():
+    from sklearn.model_selection import GridSearchCV
+
     params = PRNetRegressor().get_params()
-    for name in ("rank_labels", "rank_softness", "alpha_schedule", "alpha_warmup_epochs"):
-        assert name in params
-    assert (params["rank_labels"], params["alpha_schedule"]) == ("hard", None)
+    assert (params["rank_labels"], params["alpha_schedule"], params["rank_blend"]) == (
+        "hard", None, 0.0,
+    )  # fmt: skip
+    X, y = _data(40)
+    grid = {"rank_labels": ["hard", "soft"], "alpha_schedule": ["warmup"],
+            "rank_blend": [0.0, 0.5]}  # fmt: skip
+    search = GridSearchCV(PRNetRegressor(max_epochs=1, **TINY), grid, cv=2).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_rank_blend_by_hand():
+    from sklearn.isotonic import IsotonicRegression
+
+    X, y = _data(40)
+    X_new, _ = _data(7, seed=3)
+    est = PRNetRegressor(rank_blend=0.3, rank_reference=100, max_epochs=3, **TINY).fit(X, y)
+    np.testing.assert_array_equal(est.rank_reference_X_, X)  # smaller than rank_reference
+    blended = est.predict(X_new)
+    task = est.set_params(rank_blend=0.0).predict(X_new)
+    iso = IsotonicRegression(out_of_bounds="clip").fit(est.rank_scores(X), y)
+    rank = iso.predict(est.rank_scores(X_new, reference=X))
+    np.testing.assert_allclose(blended, 0.7 * task + 0.3 * rank, rtol=1e-6)
+    only_rank = est.set_params(rank_blend=1.0).predict(X_new)
+    np.testing.assert_allclose(only_rank, rank, rtol=1e-6)
+
+
+def test_rank_blend_reference_subsample_and_2d_targets():
+    X, y = _data(40)
+    Y = np.column_stack([y, -y])
+    est = PRNetRegressor(rank_blend=1.0, rank_reference=10, max_epochs=2, **TINY).fit(X, Y)
+    assert est.rank_reference_X_.shape == (10, 3)
+    assert len(est.rank_maps_) == 2
+    pred = est.predict(X)
+    assert pred.shape == (40, 2)
+    # each output is an increasing map of its Borda score against the reference
+    scores = est.rank_scores(X, reference=est.rank_reference_X_)
+    for k in range(2):
+        order = np.argsort(scores[:, k])
+        assert np.all(np.diff(pred[order, k]) >= 0)
+
+
+def test_rank_blend_errors():
+    X, y = _data(20)
+    with pytest.raises(ValueError, match="alpha=0"):
+        PRNetRegressor(alpha=0, rank_blend=0.5, max_epochs=1, **TINY).fit(X, y)
+    for bad in (1.5, -0.1, "half"):
+        with pytest.raises(ValueError, match="rank_blend must be"):
+            PRNetRegressor(rank_blend=bad, max_epochs=1, **TINY).fit(X, y)
+    with pytest.raises(ValueError, match="rank_reference must be"):
+        PRNetRegressor(rank_blend=0.5, rank_reference=1, max_epochs=1, **TINY).fit(X, y)
+    est = PRNetRegressor(max_epochs=1, **TINY).fit(X, y)
+    assert not hasattr(est, "rank_maps_")
+    with pytest.raises(ValueError, match="fit again with rank_blend"):
+        est.set_params(rank_blend=0.5).predict(X)
