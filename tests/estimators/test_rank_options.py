@@ -214,3 +214,13 @@ def test_rank_blend_errors():
     assert not hasattr(est, "rank_maps_")
     with pytest.raises(ValueError, match="fit again with rank_blend"):
         est.set_params(rank_blend=0.5).predict(X)
+
+
+def test_warmup_of_one_epoch_trains_like_prnet():
+    X, y = _data(48)
+    kw = dict(alpha=1.0, max_epochs=3, batch_size=16, **TINY)
+    plain = PRNetRegressor(**kw).fit(X, y)
+    warm = PRNetRegressor(alpha_schedule="warmup", alpha_warmup_epochs=1, **kw).fit(X, y)
+    np.testing.assert_allclose(warm.history[:, "train_loss"], plain.history[:, "train_loss"])
+    slow = PRNetRegressor(alpha_schedule="warmup", alpha_warmup_epochs=3, **kw).fit(X, y)
+    assert slow.history[0, "train_loss"] < plain.history[0, "train_loss"]
