@@ -42,22 +42,27 @@ def _second_epoch_loss(est, X, y, **fit_params):
     return est.history[-1]["train_loss"], before
 
 
-@pytest.mark.parametrize("grouped", [False, True])
-def test_soft_labels_loss_by_hand(grouped):
+@pytest.mark.parametrize("grouped, weighted", [(False, False), (True, False), (False, True)])
+def test_soft_labels_loss_by_hand(grouped, weighted):
     X, y = _data()
     groups = np.repeat([0, 1, 2], 8) if grouped else None
+    w = np.linspace(0.5, 2.0, len(y)) if weighted else np.ones(len(y))
     eps, tau, alpha = 0.2, 0.3, 0.7
     est = PRNetRegressor(alpha=alpha, epsilon=eps, pairing="all", rank_labels="soft",
                          rank_softness=tau, **TINY)  # fmt: skip
     fit_params = {} if groups is None else {"rank_groups": groups}
+    if weighted:
+        fit_params["sample_weight"] = w
+    w = w / w.mean()  # the estimators scale sample weights to mean 1
     loss, before = _second_epoch_loss(est, X, y, **fit_params)
     i, j = _all_pairs(len(X), groups)
     d = y[i] - y[j]
     hi, lo = _sigmoid((d - eps) / tau), _sigmoid((-d - eps) / tau)
     p = np.stack([lo, np.clip(1 - hi - lo, 0, None), hi], axis=1)
     p /= p.sum(1, keepdims=True)
-    rank = -(p * np.log(before["cmp"].astype(np.float64))).sum(1).mean()
-    task = np.mean((before["pred"] - y) ** 2)
+    pair_loss = -(p * np.log(before["cmp"].astype(np.float64))).sum(1)
+    rank = np.mean(w[i] * w[j] * pair_loss)
+    task = np.mean(w * (before["pred"] - y) ** 2)
     np.testing.assert_allclose(loss, task + alpha * rank, rtol=2e-5)
 
 
