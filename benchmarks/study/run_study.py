@@ -41,18 +41,19 @@ from sk_prnet.experiments import paired_test
 from sk_prnet.metrics import concordance_correlation_coefficient as ccc
 
 from .datasets import DATASETS, load, load_groups
-from .variants import BalancedPRNet, RankBlendPRNet, SoftLabelPRNet, TaskValidationPRNet
+from .variants import BLEND_FIT, OPTIONS, TASK_MONITOR
 
 BASELINE = "alpha0"
 BLENDS = {"": 0.0, "_blend0.25": 0.25, "_blend0.5": 0.5, "_rankonly": 1.0}
 
 
-def _early_stopping(alpha, patience=10, cls=RankBlendPRNet):
+def _early_stopping(alpha, patience=10, monitor="valid_loss", **params):
     """Up to 200 epochs, stopping on the loss of an inner 10 % validation split (best weights
     restored): what scikit-learn's MLP does with ``early_stopping=True``."""
-    return cls(
+    stop = EarlyStopping(monitor=monitor, patience=patience, load_best=True, sink=_quiet)
+    return PRNetRegressor(
         alpha=alpha, max_epochs=200, train_split=ValidSplit(0.1, random_state=0),
-        callbacks=[EarlyStopping(patience=patience, load_best=True, sink=_quiet)],
+        callbacks=[stop], **params,
     )  # fmt: skip
 
 
@@ -63,18 +64,15 @@ def _quiet(*args):
 #: name -> (estimator, evaluate blend views?). Everything else at the package defaults.
 CONFIGS = {
     "alpha0": (PRNetRegressor(alpha=0.0), False),
-    "alpha1": (RankBlendPRNet(alpha=1.0), True),  # default ε = 0.15 SD
+    "alpha1": (PRNetRegressor(alpha=1.0, **BLEND_FIT), True),  # default ε = 0.15 SD
     "alpha1_eps0": (PRNetRegressor(alpha=1.0, epsilon=0.0), False),
     "alpha1_eps0.5": (PRNetRegressor(alpha=1.0, epsilon=0.5), False),
     "alpha1_eps1": (PRNetRegressor(alpha=1.0, epsilon=1.0), False),
-    "alpha1_soft0.1": (SoftLabelPRNet(alpha=1.0, soft_tau=0.1), False),
-    "alpha1_soft0.3": (SoftLabelPRNet(alpha=1.0, soft_tau=0.3), False),
-    "alpha1_warmup": (BalancedPRNet(alpha=1.0, balance="warmup", warmup_epochs=10), False),
-    "alpha1_ratio": (BalancedPRNet(alpha=1.0, balance="ratio"), False),
+    **{f"alpha1_{k}": (PRNetRegressor(alpha=1.0, **v), False) for k, v in OPTIONS.items()},
     "alpha0_es": (_early_stopping(0.0), False),
-    "alpha1_es": (_early_stopping(1.0), True),
+    "alpha1_es": (_early_stopping(1.0, **BLEND_FIT), True),
     # controls: the same stopping rule for both (validation task loss), a longer patience
-    "alpha1_es_task": (_early_stopping(1.0, cls=TaskValidationPRNet), True),
+    "alpha1_es_task": (_early_stopping(1.0, monitor=TASK_MONITOR, **BLEND_FIT), True),
     "alpha0_es_p30": (_early_stopping(0.0, patience=30), False),
     # is the default-setting gain just more gradient on an under-trained backbone?
     "alpha0_lr2x": (PRNetRegressor(alpha=0.0, lr=2e-3), False),
@@ -126,16 +124,14 @@ def run(sets, configs, repeats, out):
                     views = BLENDS if CONFIGS[name][1] else {"": 0.0}
                     rows = []
                     for suffix, blend in views.items():
-                        if blend:
-                            net.blend = blend
+                        if CONFIGS[name][1]:  # fitted with rank_blend > 0: any blend
+                            net.set_params(rank_blend=blend)
                         score = ccc(y[te], model.predict(X[te]))
                         rows.append(dict(
                             dataset=ds, fit=name, config=name + suffix, repeat=repeat,
                             fold=fold, ccc=score, seconds=seconds, n_train=len(tr),
                             epochs=len(net.history) if net is not None else np.nan,
                         ))  # fmt: skip
-                    if net is not None:
-                        net.blend = 0.0
                     pd.DataFrame(rows).to_csv(
                         out, mode="a", header=not os.path.exists(out), index=False
                     )

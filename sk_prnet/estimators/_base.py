@@ -48,6 +48,7 @@ from ._inference import PairwiseInferenceMixin
 from ._loader import inference_batches, predict_batch_size
 from ._optim import optimizer_arguments, prime_momentum_buffers
 from ._outcome import check_finite_loss, early_stopped, interrupt_message
+from ._rank_options import RankLossOptionsMixin
 from ._validation import InputValidationMixin
 from ._weights import LossWeightsMixin
 
@@ -65,7 +66,9 @@ NO_ALPHA = object()
 _HEAD_PARAMS = ("task_hidden", "ranking_hidden")
 
 
-class PRNetBase(InputValidationMixin, LossWeightsMixin, PairwiseInferenceMixin, NeuralNet):
+class PRNetBase(
+    InputValidationMixin, LossWeightsMixin, PairwiseInferenceMixin, RankLossOptionsMixin, NeuralNet
+):
     """Shared implementation of the PRNet estimators (private; use the subclasses).
 
     Subclasses implement four hooks: ``_encode_targets`` (validate ``y``, set fitted label
@@ -194,6 +197,7 @@ class PRNetBase(InputValidationMixin, LossWeightsMixin, PairwiseInferenceMixin, 
 
     def _check_hyperparameters(self):
         self._rank_weight = self._ranking_weight()
+        self._check_rank_options()
         check_epsilon(self.epsilon)
         if self.pairing not in PAIRINGS:
             raise ValueError(f"pairing must be one of {PAIRINGS}, got {self.pairing!r}.")
@@ -286,7 +290,11 @@ default=None
             if not warm:
                 self.initialize()
             self._fit_loop(data, X, y)
+        self._after_fit(X, y)
         return self
+
+    def _after_fit(self, X, y):
+        """Hook run at the end of ``fit`` with the validated ``X`` and ``y``."""
 
     def partial_fit(
         self, X, y, classes=None, ranking_target=None, rank_groups=None, sample_weight=None
@@ -441,14 +449,16 @@ default=None
     def _run_epoch(self, data, training, resume=None):
         prefix = "train" if training else "valid"
         self._set_training(training)
-        losses, sizes = [], []
+        losses, sizes, task_losses = [], [], []
         codes_fn = None
         if self._rank_weight > 0:
             eps, pairing = self.rank_epsilon_, self.pairing
             codes_fn = lambda r, g: pair_codes(r, eps, pairing, g)  # noqa: E731
         # batches trained on before the checkpoint are skipped unread (same permutation)
         skip = resume["batch"] if resume else 0
-        batches = data.batches(self.batch_size, training, codes_fn, skip, self.pairing)
+        batches = data.batches(
+            self.batch_size, training, codes_fn, skip, self.pairing, self._soft_labels()
+        )
         for i, batch in enumerate(batches, start=skip):
             if i == skip and resume:
                 self._ckpt.restore_rng(resume["rng"], self.device_)
@@ -463,6 +473,8 @@ default=None
             if training and self._ckpt is not None and self.steps_ % self._ckpt.every == 0:
                 self._ckpt.save(self, self._epoch, i + 1, self._epoch_rng)
             losses.append(step["loss"].detach())
+            if "task_loss" in step:
+                task_losses.append(step["task_loss"])
             sizes.append(batch[0].shape[0])
             if self._batch_hooks:
                 self.history.record_batch(prefix + "_loss", step["loss"].item())
@@ -477,6 +489,9 @@ default=None
             if training:
                 check_finite_loss(self, epoch_loss, losses)
             self.history.record(prefix + "_loss", epoch_loss)
+            if task_losses:  # validation: the task loss alone, comparable across alphas
+                task = float(torch.stack(task_losses) @ weights) / sum(sizes)
+                self.history.record(prefix + "_task_loss", task)
             self.history.record(prefix + "_batch_count", len(losses))
 
     def train_step(self, batch, **fit_params):
@@ -512,12 +527,17 @@ default=None
         return step
 
     def validation_step(self, batch, **fit_params):
-        """Loss on ``batch`` without gradients (used with ``train_split``)."""
+        """Loss on ``batch`` without gradients (used with ``train_split``); with a task
+        head, also ``task_loss``, the task loss alone (recorded as ``valid_task_loss``)."""
         Xb, yb = batch
         with torch.no_grad(), self._autocast():
             y_pred = self.infer(Xb)
             loss = self.get_loss(y_pred, yb, X=Xb, training=False)
-        return {"loss": loss, "y_pred": y_pred}
+            task = self.get_task_loss(y_pred[0], yb["task"], yb.get("weight"))
+        step = {"loss": loss, "y_pred": y_pred}
+        if task is not None:
+            step["task_loss"] = task.detach().float()
+        return step
 
     def _training_forward(self, x, targets):
         """Module outputs of a training batch; when the batch has ranked pairs, PRNet modules
@@ -540,17 +560,14 @@ default=None
         ``alpha == 0`` the ranking head is not evaluated at all, so it stays untrained (the
         paper's baseline). Both losses are reduced over the outputs the same way: the mean
         for regression (paper eq. 2), the sum for classification
-        (:meth:`_rank_output_scale`).
+        (:meth:`_rank_output_scale`). ``rank_labels="soft"`` (the batch then carries its
+        ranking values as ``rank``) and ``alpha_schedule`` change the ranking term.
         """
         sample_w = y_true.get("weight")
         loss = self.get_task_loss(y_pred[0], y_true["task"], sample_w)
         codes = y_true.get("codes")
-        weight = self._rank_weight
-        if weight > 0 and codes is not None:
-            scale = weight * self._rank_output_scale(codes.shape[-1])
-            rank = self.get_rank_loss(y_pred, codes, sample_w)
-            # add's alpha scales in the same op (one autograd node fewer than mul + add)
-            loss = scale * rank if loss is None else torch.add(loss, rank, alpha=scale)
+        if self._rank_weight > 0 and codes is not None:
+            loss = self._add_rank_loss(loss, y_pred, y_true, codes, sample_w)
         elif loss is None:  # no task loss and no counted pair in this batch
             loss = y_pred[0].sum() * 0.0
         return loss

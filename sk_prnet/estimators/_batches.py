@@ -184,9 +184,10 @@ class TrainingBatches:
         out.weight = None if self.weight is None else self.weight[dev_idx]
         return out
 
-    def batches(self, batch_size, shuffle, codes_fn=None, start=0, pairing="split"):
-        """Yield ``(X_batch, targets)`` with ``targets`` a dict of ``task``, ``codes`` and
-        ``weight`` (only when the data has weights).
+    def batches(self, batch_size, shuffle, codes_fn=None, start=0, pairing="split",
+                with_rank=False):  # fmt: skip
+        """Yield ``(X_batch, targets)`` with ``targets`` a dict of ``task``, ``codes``,
+        ``weight`` (only when the data has weights) and ``rank`` (only ``with_rank``).
 
         Parameters
         ----------
@@ -203,6 +204,8 @@ class TrainingBatches:
             reading them (the permutation is drawn all the same).
         pairing : {"split", "all"}, default="split"
             The pairing of ``codes_fn`` (counts the pairs on the host).
+        with_rank : bool, default=False
+            Add the batch's ranking values as ``targets["rank"]`` (soft relation labels).
         """
         n = len(self)
         perm = torch.randperm(n) if shuffle else None
@@ -223,6 +226,8 @@ class TrainingBatches:
             targets = {"task": task[s:e]}
             if weight is not None:
                 targets["weight"] = weight[s:e]
+            if with_rank:
+                targets["rank"] = rank[s:e]
             if codes is not None:
                 targets["codes"] = codes[i]()
             yield xb, targets

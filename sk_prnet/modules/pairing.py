@@ -15,7 +15,7 @@ from ._strided import storage_view
 
 __all__ = [
     "PAIRINGS", "IGNORE", "relation_codes", "pair_codes", "pair_logits", "pair_weights",
-    "ranking_loss", "class_first_nll",
+    "ranking_loss", "class_first_nll", "soft_relation_targets", "soft_ranking_loss",
 ]  # fmt: skip
 
 #: The pairing schemes: ``"split"`` (the paper's batch halves) and ``"all"``.
@@ -225,3 +225,75 @@ def ranking_loss(pair_head, embedding, codes, pairing="split", projection=None, 
         return loss
     pair_w = pair_weights(weight.to(loss.dtype), codes, pairing)
     return (loss * pair_w.reshape(-1)).sum() / (codes != IGNORE).sum()
+
+
+def soft_relation_targets(r1, r2, epsilon, tau):
+    """Soft (lower, similar, higher) probabilities of pairs near the tolerance boundary.
+
+    With ``d = r1 - r2``: ``P(higher) = sigmoid((d - epsilon) / tau)``, ``P(lower) =
+    sigmoid((-d - epsilon) / tau)`` and ``P(similar)`` the rest (clipped at 0, then the
+    three renormalized). Pairs far from ``|d| = epsilon`` keep near-hard labels; as ``tau``
+    goes to 0 they become :func:`relation_codes`' one-hot labels (except exactly on the
+    boundary, where they are split evenly).
+
+    Parameters
+    ----------
+    r1, r2 : Tensor
+        Values of the first and second members of the pairs (broadcast together).
+    epsilon : float
+        Rank tolerance.
+    tau : float
+        Softness (``> 0``), in the values' units.
+
+    Returns
+    -------
+    p : Tensor of shape (*broadcast shape, 3)
+        Probabilities in :func:`relation_codes`' order (0 lower, 1 similar, 2 higher).
+    """
+    diff = r1 - r2
+    hi = torch.sigmoid((diff - epsilon) / tau)
+    lo = torch.sigmoid((-diff - epsilon) / tau)
+    p = torch.stack([lo, (1 - hi - lo).clamp_min(0), hi], dim=-1)
+    return p / p.sum(dim=-1, keepdim=True)
+
+
+def soft_ranking_loss(pair_head, embedding, rank, codes, epsilon, tau, pairing="split",
+                      projection=None, weight=None):  # fmt: skip
+    """Mean cross-entropy of the relation logits against soft labels (see
+    :func:`soft_relation_targets`), over the pairs that ``codes`` counts.
+
+    The same reduction as :func:`ranking_loss` (its value when ``tau`` goes to 0, for
+    values off the boundary); ``codes`` only says which pairs count (pairing, groups).
+
+    Parameters
+    ----------
+    pair_head : sk_prnet.modules.PairHead
+    embedding : Tensor of shape (N, d)
+    rank : Tensor of shape (N, n_targets)
+        The batch's ranking values (those ``codes`` were built from).
+    codes : LongTensor of shape (N_a, N_b, n_targets)
+        From :func:`pair_codes` with the same ``rank``, ``epsilon`` and ``pairing``.
+    epsilon : float
+        Rank tolerance.
+    tau : float
+        Softness (``> 0``), in the values' units.
+    pairing : {"split", "all"}, default="split"
+    projection : Tensor of shape (N, 2 m) or None
+        See :func:`pair_logits`.
+    weight : Tensor of shape (N,), (N, 1) or (N, n_targets), or None, default=None
+        Per-sample weights, as in :func:`ranking_loss`.
+
+    Returns
+    -------
+    loss : Tensor (scalar)
+    """
+    logits = pair_logits(pair_head, embedding, pairing, projection)
+    r1, r2 = _sides(rank, pairing)
+    target = soft_relation_targets(r1[:, None, :], r2[None, :, :], epsilon, tau)
+    losses = -(target.to(logits.dtype) * F.log_softmax(logits, dim=-1)).sum(-1)
+    counted = codes != IGNORE
+    if weight is None:
+        pair_w = counted.to(losses.dtype)
+    else:
+        pair_w = pair_weights(weight.to(losses.dtype), codes, pairing)
+    return (losses * pair_w).sum() / counted.sum()
