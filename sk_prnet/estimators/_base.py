@@ -13,14 +13,14 @@ It keeps skorch's machinery (callbacks, history, ``initialize_*``, ``set_params`
 """
 
 import warnings
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from types import MappingProxyType
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._metadata_requests import RequestMethod
-from sklearn.utils.validation import check_consistent_length, check_is_fitted
+from sklearn.utils.validation import check_consistent_length
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer
 from skorch.dataset import Dataset
@@ -45,19 +45,14 @@ from ._checks import (
 )
 from ._determinism import deterministic_algorithms
 from ._inference import PairwiseInferenceMixin
-from ._loader import inference_batches, predict_batch_size
-from ._optim import optimizer_arguments, prime_momentum_buffers
+from ._optim import FusedSGDMixin, prime_momentum_buffers
 from ._outcome import check_finite_loss, early_stopped, interrupt_message
+from ._predict import PredictMixin
 from ._rank_options import RankLossOptionsMixin
 from ._validation import InputValidationMixin
 from ._weights import LossWeightsMixin
 
-__all__ = ["PRNetBase", "NO_ALPHA", "PRECISIONS"]
-
-_NO_AUTOCAST = nullcontext()
-
-#: Accepted values of ``precision``.
-PRECISIONS = ("fp32", "bf16")
+__all__ = ["PRNetBase", "NO_ALPHA"]
 
 #: Passed as ``alpha`` by estimators without that parameter.
 NO_ALPHA = object()
@@ -67,7 +62,13 @@ _HEAD_PARAMS = ("task_hidden", "ranking_hidden")
 
 
 class PRNetBase(
-    InputValidationMixin, LossWeightsMixin, PairwiseInferenceMixin, RankLossOptionsMixin, NeuralNet
+    InputValidationMixin,
+    LossWeightsMixin,
+    FusedSGDMixin,
+    PredictMixin,
+    PairwiseInferenceMixin,
+    RankLossOptionsMixin,
+    NeuralNet,
 ):
     """Shared implementation of the PRNet estimators (private; use the subclasses).
 
@@ -365,26 +366,6 @@ default=None
         )  # fmt: skip
         return self
 
-    def get_params_for_optimizer(self, prefix, named_parameters):
-        """skorch's optimizer arguments plus ``momentum``/``weight_decay`` when accepted.
-
-        The default SGD on the built-in backbones runs torch's fused kernel (same update
-        rule, one kernel for all tensors; see ``sk_prnet.estimators._optim``). Pass
-        ``optimizer__fused=False`` (or ``optimizer__foreach``) to choose yourself.
-        """
-        named_parameters = list(named_parameters)
-        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
-        if prefix == "optimizer":
-            args, kwargs = optimizer_arguments(self, args, kwargs, named_parameters)
-        return args, kwargs
-
-    def initialize_optimizer(self, *args, **kwargs):
-        """skorch's optimizer initialization; a new optimizer may need late momentum buffers
-        (see ``sk_prnet.estimators._optim.prime_momentum_buffers``)."""
-        out = super().initialize_optimizer(*args, **kwargs)
-        self._prime_momentum = True
-        return out
-
     def _fit_loop(self, data, X, y):
         train, valid = data, None
         if self.train_split is not None:
@@ -589,81 +570,6 @@ default=None
         return ranking_loss(
             self.module_.pair_head, y_pred[1], codes, self.pairing, projection, weight
         )
-
-    # ------------------------------------------------------------------ inference
-    def _check_fitted(self):
-        check_is_fitted(self, ["n_features_in_", "module_"])
-
-    def _iter_batches(self, X):
-        size = predict_batch_size(self.batch_size_predict, self.batch_size)
-        return inference_batches(X, self.device_, size, self.prefetch)
-
-    def _module_outputs(self, X, training=False):
-        """Yield ``(task_output, embedding)`` per batch of validated ``X`` (float32 even
-        with ``precision="bf16"``: autocast covers the module only, never the caller)."""
-        self._set_training(training)
-        with torch.set_grad_enabled(training):
-            for xb in self._iter_batches(X):
-                with self._autocast():
-                    out = self.module_(xb)
-                yield tuple(o.float() for o in out) if self.precision != "fp32" else out
-
-    def _autocast(self):
-        """bf16 autocast on the training device when ``precision="bf16"`` (weights, their
-        gradients and the optimizer stay float32), else a no-op context."""
-        if self.precision != "bf16":
-            return _NO_AUTOCAST  # cheaper than a disabled autocast on the EEG step
-        return torch.autocast(self.device_.type, dtype=torch.bfloat16)
-
-    def _check_gpu_options(self):
-        if self.batch_size_predict is not None:
-            _check_real("batch_size_predict", self.batch_size_predict, 1, integer=True)
-        if not isinstance(self.precision, str) or self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}.")
-        _check_real("prefetch", self.prefetch, 0, integer=True)
-
-    def forward_iter(self, X, training=False, device="cpu"):
-        """Yield the module's ``(task_output, embedding)`` batch by batch (skorch API).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, ...)
-        training : bool, default=False
-            Train mode (dropout etc.) and gradients on.
-        device : str or torch.device, default="cpu"
-            Where the yielded tensors are put.
-        """
-        self._check_fitted()
-        X = self._validate_X(X, reset=False)
-        for task_out, embedding in self._module_outputs(X, training):
-            yield task_out.to(device), embedding.to(device)
-
-    def _forward_task(self, X):
-        """Task outputs of the fitted module for validated ``X``: a CPU float tensor."""
-        outs = [out[0] for out in self._module_outputs(X)]
-        if not outs:
-            return torch.empty((0, self._n_task_outputs()))
-        return torch.cat(outs).float().cpu()
-
-    def _embed(self, X):
-        return torch.cat([out[1] for out in self._module_outputs(X)])
-
-    def predict(self, X):
-        """Predict targets for ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, ...)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Class labels (classifier; the original labels, not indices) or values
-            (regressor), 1-D when the estimator was fitted on a 1-D ``y``.
-        """
-        self._check_fitted()
-        X = self._validate_X(X, reset=False)
-        return self._decode(self._forward_task(X))
 
     # ------------------------------------------------------------------ persistence
     def __setstate__(self, state):

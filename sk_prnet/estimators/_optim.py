@@ -20,7 +20,7 @@ import inspect
 
 import torch
 
-__all__ = ["optimizer_arguments", "prime_momentum_buffers"]
+__all__ = ["FusedSGDMixin", "optimizer_arguments", "prime_momentum_buffers"]
 
 _FUSED_SUPPORT = {}
 
@@ -115,3 +115,27 @@ def prime_momentum_buffers(optimizer):
                 optimizer.state[p]["momentum_buffer"] = torch.zeros_like(p)
             pending = pending or (not has_buffer and p.grad is None)
     return pending
+
+
+class FusedSGDMixin:
+    """skorch's optimizer hooks with the paper's SGD settings and fused SGD (private)."""
+
+    def get_params_for_optimizer(self, prefix, named_parameters):
+        """skorch's optimizer arguments plus ``momentum``/``weight_decay`` when accepted.
+
+        The default SGD on the built-in backbones runs torch's fused kernel (same update
+        rule, one kernel for all tensors; see ``sk_prnet.estimators._optim``). Pass
+        ``optimizer__fused=False`` (or ``optimizer__foreach``) to choose yourself.
+        """
+        named_parameters = list(named_parameters)
+        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
+        if prefix == "optimizer":
+            args, kwargs = optimizer_arguments(self, args, kwargs, named_parameters)
+        return args, kwargs
+
+    def initialize_optimizer(self, *args, **kwargs):
+        """skorch's optimizer initialization; a new optimizer may need late momentum buffers
+        (see ``sk_prnet.estimators._optim.prime_momentum_buffers``)."""
+        out = super().initialize_optimizer(*args, **kwargs)
+        self._prime_momentum = True
+        return out
