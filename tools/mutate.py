@@ -80,6 +80,7 @@ GROUPS = {
             "tests/experiments/test_wiring.py",
             "tests/experiments/test_runner.py",
             "tests/experiments/test_configurations.py",
+            "tests/experiments/test_plans.py",
         ],
     ),
     "store": (["sk_prnet/experiments/store.py"], ["tests/experiments/test_store.py"]),
@@ -138,7 +139,7 @@ def run_group(group, jobs, only=(), previous=None, sample=False):
                              env=_env(), capture_output=True, text=True).stdout  # fmt: skip
     survivors = [line.split(":")[0].strip() for line in listing.splitlines()
                  if line.strip().endswith(": survived")]  # fmt: skip
-    if only and not sample:  # mutmut forgets the results of the mutants not re-tested: add them back
+    if only and not sample:  # mutmut forgets the results of the mutants not re-tested
         if stats.get("killed", 0) + stats.get("survived", 0) + stats.get("timeout", 0) == 0:
             raise SystemExit(f"{group}: the re-test did not run (see mutmut's output above)")
         stats["killed"] = previous["killed"] + stats.get("killed", 0)
