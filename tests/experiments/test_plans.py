@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import scipy.io
 
-from sk_prnet.datasets import make_synthetic_seed
-from sk_prnet.experiments import ExperimentError, SeedExperiment
+from sk_prnet.datasets import make_synthetic_deap, make_synthetic_seed
+from sk_prnet.experiments import DeapExperiment, ExperimentError, SeedExperiment
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +84,22 @@ def test_seed_plan_refuses_a_recipe_without_a_seed_pipeline(seed_dir):
     # "authors" is a DEAP-only recipe
     with pytest.raises(ExperimentError, match="has no pipeline for the seed dataset"):
         SeedExperiment(seed_dir, recipe="authors").plan()
+
+
+def test_deap_tasks_get_their_units_setting_and_a_seed_shared_only_by_paired_units(tmp_path):
+    root = make_synthetic_deap(tmp_path, n_subjects=2, n_trials=20, trial_seconds=4,
+                               random_state=0)  # fmt: skip
+    settings = [(0.5, 0.2), (1.0, 0.0)]
+    seeds = {}
+    for seed in (0, 1):
+        experiment = DeapExperiment(root, settings=settings, seed=seed, max_epochs=1)
+        for unit in experiment.plan():
+            spec = experiment.task(unit)[0]
+            assert (spec["alpha"], spec["epsilon"]) == (unit["alpha"], unit["epsilon"])
+            seeds.setdefault((seed, unit["subject"], unit["fold"]), set()).add(
+                spec["random_state"]
+            )
+    # the settings of one split share a seed (a paired comparison of models, not seeds)...
+    assert all(len(s) == 1 for s in seeds.values())
+    # ...and every split, subject and experiment seed has its own
+    assert len({s.pop() for s in seeds.values()}) == len(seeds) == 2 * 2 * 10
