@@ -9,7 +9,12 @@ import pytest
 import scipy.io
 
 from sk_prnet.datasets import make_synthetic_deap, make_synthetic_seed
-from sk_prnet.experiments import DeapExperiment, ExperimentError, SeedExperiment
+from sk_prnet.experiments import (
+    DeapExperiment,
+    ExperimentError,
+    RegressionExperiment,
+    SeedExperiment,
+)
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +108,25 @@ def test_deap_tasks_get_their_units_setting_and_a_seed_shared_only_by_paired_uni
     assert all(len(s) == 1 for s in seeds.values())
     # ...and every split, subject and experiment seed has its own
     assert len({s.pop() for s in seeds.values()}) == len(seeds) == 2 * 2 * 10
+
+
+def test_regression_tasks_cover_each_repeat_and_keep_the_cutoffs_boundary():
+    from sklearn.datasets import load_diabetes
+
+    y = load_diabetes(return_X_y=True)[1]
+    c = abs((y[0] - y.mean()) / y.std())  # sample 0 sits exactly on the cut-off
+    experiment = RegressionExperiment(settings=[(0.5, 0.2), (1.0, 0.0)], cutoffs=[c],
+                                      n_splits=3, n_repeats=2, seed=3)  # fmt: skip
+    tested = np.zeros((2, len(y)), dtype=int)
+    seeds = {}
+    for unit in experiment.plan():
+        spec, _, _, _, train, test = experiment.task(unit)
+        assert (spec["alpha"], spec["epsilon"]) == (unit["alpha"], unit["epsilon"])
+        seeds.setdefault((unit["repeat"], unit["fold"]), set()).add(spec["random_state"])
+        tested[unit["repeat"], test] += 1
+        if 0 not in test:
+            assert 0 in train, "|y| == cut-off is kept (|y| <= c)"
+    # each repeat tests every sample exactly once per setting
+    assert (tested == 2).all()
+    assert all(len(s) == 1 for s in seeds.values())
+    assert len({s.pop() for s in seeds.values()}) == len(seeds) == 6
