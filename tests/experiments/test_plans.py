@@ -130,3 +130,16 @@ def test_regression_tasks_cover_each_repeat_and_keep_the_cutoffs_boundary():
     assert (tested == 2).all()
     assert all(len(s) == 1 for s in seeds.values())
     assert len({s.pop() for s in seeds.values()}) == len(seeds) == 6
+
+
+def test_seed_tasks_get_their_units_alpha_and_a_seed_shared_only_by_paired_units(seed_dir):
+    seeds = {}
+    for seed in (0, 1):
+        experiment = SeedExperiment(seed_dir, settings=[(0.0, None), (0.5, None)], seed=seed)
+        for unit in experiment.plan():
+            spec = experiment.task(unit)[0]
+            assert spec["alpha"] == unit["alpha"]
+            key = (seed, unit["subject"], unit["session"])
+            seeds.setdefault(key, set()).add(spec["random_state"])
+    assert all(len(s) == 1 for s in seeds.values())
+    assert len({s.pop() for s in seeds.values()}) == len(seeds) == 2 * 2 * 2
