@@ -80,14 +80,17 @@ def test_borda_of_one_hot_relations_of_any_dtype_is_the_mean_sign(dtype):
     y = np.array([3, 1, 2, 2, 0])
     one_hot = np.eye(3, dtype=dtype)[ordinal_relation(y[:, None], y[None, :])]
     expected = np.sign(y[:, None] - y[None, :]).mean(axis=1)
-    for scores in (borda_scores(one_hot), borda_scores(one_hot, one_hot.transpose(1, 0, 2))):
+    everyone = np.ones((5, 5), dtype=bool)
+    for scores in (borda_scores(one_hot), borda_scores(one_hot, one_hot.transpose(1, 0, 2)),
+                   borda_scores(one_hot, mask=everyone)):  # fmt: skip
         assert scores.dtype == np.float64  # as documented, whatever the input's dtype
         np.testing.assert_allclose(scores, expected)
 
 
 def test_borda_against_a_single_reference_is_that_comparison():
     proba = np.array([[[0.7, 0.2, 0.1]], [[0.1, 0.3, 0.6]]])  # 2 samples, 1 reference
-    np.testing.assert_allclose(borda_scores(proba), [0.1 - 0.7, 0.6 - 0.1])
+    for mask in (None, [[True], [True]]):
+        np.testing.assert_allclose(borda_scores(proba, mask=mask), [0.1 - 0.7, 0.6 - 0.1])
 
 
 def test_borda_shape_errors_name_the_argument():
