@@ -118,3 +118,17 @@ def test_a_sample_winning_or_losing_every_game_stays_finite_and_ordered():
     assert np.isfinite(est).all()
     assert est[0] > ref.max() and est[1] < ref.min()
     assert est[2] == pytest.approx(0.0, abs=1e-8)  # half the games against a symmetric field
+
+
+@pytest.mark.parametrize("wins", [0.8, 1.0])
+def test_a_round_robin_of_two_samples_is_the_direct_map_fit(wins):
+    # one game: sample 0 wins `wins` of it; prior 0.1 wins and losses against strength 0
+    def neg_log_posterior(t):
+        d = t[0] - t[1]
+        return -(wins * log_expit(d) + (1 - wins) * log_expit(-d)
+                 + 0.1 * (log_expit(t) + log_expit(-t)).sum())  # fmt: skip
+
+    direct = minimize(neg_log_posterior, np.zeros(2), method="BFGS", options={"gtol": 1e-10}).x
+    got = bradley_terry_strengths([wins, 1 - wins])
+    assert got.shape == (2,)
+    np.testing.assert_allclose(got, direct, atol=1e-6)

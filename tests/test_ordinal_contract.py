@@ -6,7 +6,7 @@ import pytest
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit
 
-from sk_prnet.ordinal import bradley_terry_scores, class_ranks
+from sk_prnet.ordinal import borda_scores, bradley_terry_scores, class_ranks, ordinal_relation
 
 
 def test_class_order_must_be_a_non_empty_flat_sequence():
@@ -72,3 +72,30 @@ def test_relations_of_unsigned_ratings_do_not_wrap_around():
     relation = ordinal_relation(lo, hi, epsilon=0.5)
     np.testing.assert_array_equal(relation, [0, 2])  # 1 < 3 and 3 > 1
     assert relation.dtype == np.int64
+
+
+@pytest.mark.parametrize("dtype", [bool, np.uint8, np.float32])
+def test_borda_of_one_hot_relations_of_any_dtype_is_the_mean_sign(dtype):
+    # a hard comparator's one-hot (lower, similar, higher) relations, stored compactly
+    y = np.array([3, 1, 2, 2, 0])
+    one_hot = np.eye(3, dtype=dtype)[ordinal_relation(y[:, None], y[None, :])]
+    expected = np.sign(y[:, None] - y[None, :]).mean(axis=1)
+    everyone = np.ones((5, 5), dtype=bool)
+    for scores in (borda_scores(one_hot), borda_scores(one_hot, one_hot.transpose(1, 0, 2)),
+                   borda_scores(one_hot, mask=everyone)):  # fmt: skip
+        assert scores.dtype == np.float64  # as documented, whatever the input's dtype
+        np.testing.assert_allclose(scores, expected)
+
+
+def test_borda_against_a_single_reference_is_that_comparison():
+    proba = np.array([[[0.7, 0.2, 0.1]], [[0.1, 0.3, 0.6]]])  # 2 samples, 1 reference
+    for mask in (None, [[True], [True]]):
+        np.testing.assert_allclose(borda_scores(proba, mask=mask), [0.1 - 0.7, 0.6 - 0.1])
+
+
+def test_borda_shape_errors_name_the_argument():
+    good = np.full((2, 3, 3), 1 / 3)
+    with pytest.raises(ValueError, match=r"^proba must have shape \(n, m, 3\)"):
+        borda_scores(good[..., :2])
+    with pytest.raises(ValueError, match=r"^proba_reversed must have shape \(n, m, 3\)"):
+        borda_scores(good, good[..., :2])

@@ -14,6 +14,7 @@ Usage::
     python tools/mutate.py --list           # the groups and their files
     python tools/mutate.py --jobs 2         # mutmut's --max-children (default 2)
     python tools/mutate.py --survivors metrics  # re-test only last run's survivors
+    python tools/mutate.py ordinal --only 'sk_prnet.ordinal.x_borda*'  # some functions
 
 The summary (per group: killed, survived, no tests, timeout, score) is printed and
 written to ``build/mutate/summary.json``; the surviving mutants of a group are listed by
@@ -75,7 +76,12 @@ GROUPS = {
     ),
     "experiments": (
         ["sk_prnet/experiments/units.py", "sk_prnet/experiments/execute.py"],
-        ["tests/experiments/test_wiring.py"],
+        [
+            "tests/experiments/test_wiring.py",
+            "tests/experiments/test_runner.py",
+            "tests/experiments/test_configurations.py",
+            "tests/experiments/test_plans.py",
+        ],
     ),
     "store": (["sk_prnet/experiments/store.py"], ["tests/experiments/test_store.py"]),
 }
@@ -118,7 +124,7 @@ def _env():
     return env
 
 
-def run_group(group, jobs, only=(), previous=None):
+def run_group(group, jobs, only=(), previous=None, sample=False):
     work = _prepare(group)
     print(f"== {group}: mutating {', '.join(GROUPS[group][0])}", flush=True)
     # a killed mutant stays killed when tests are added, so after writing tests it is enough
@@ -133,7 +139,10 @@ def run_group(group, jobs, only=(), previous=None):
                              env=_env(), capture_output=True, text=True).stdout  # fmt: skip
     survivors = [line.split(":")[0].strip() for line in listing.splitlines()
                  if line.strip().endswith(": survived")]  # fmt: skip
-    if only:  # mutmut forgets the results of the mutants not re-tested: add them back
+    remembered = sum(stats.get(k, 0) for k in ("killed", "survived", "timeout")) >= sum(
+        (previous or {}).get(k, 0) for k in ("killed", "survived", "timeout"))
+    # mutmut may forget the results of the mutants not re-tested: then add them back
+    if only and not sample and not remembered:
         if stats.get("killed", 0) + stats.get("survived", 0) + stats.get("timeout", 0) == 0:
             raise SystemExit(f"{group}: the re-test did not run (see mutmut's output above)")
         stats["killed"] = previous["killed"] + stats.get("killed", 0)
@@ -141,8 +150,11 @@ def run_group(group, jobs, only=(), previous=None):
         stats["no_tests"] = previous.get("no_tests", 0)
     tested = stats.get("killed", 0) + stats.get("survived", 0) + stats.get("timeout", 0)
     score = (stats.get("killed", 0) + stats.get("timeout", 0)) / tested if tested else None
-    return {"modules": GROUPS[group][0], "tests": GROUPS[group][1], **stats,
-            "score": score, "survivors": survivors}  # fmt: skip
+    result = {"modules": GROUPS[group][0], "tests": GROUPS[group][1], **stats,
+              "score": score, "survivors": survivors}  # fmt: skip
+    if sample:
+        result["only"] = list(only)
+    return result
 
 
 def main(argv=None):
@@ -152,6 +164,10 @@ def main(argv=None):
     parser.add_argument("--list", action="store_true", help="list the groups and exit")
     parser.add_argument("--survivors", action="store_true",
                         help="re-test only the mutants that survived the last run")  # fmt: skip
+    parser.add_argument("--only", action="append", default=[], metavar="PATTERN",
+                        help="test only the mutants whose names match (fnmatch, e.g. "
+                             "'sk_prnet.ordinal.x_borda*'; repeatable): a sample of a large "
+                             "group, scored on its own")  # fmt: skip
     args = parser.parse_args(argv)
     if args.list:
         for name, (modules, tests) in GROUPS.items():
@@ -167,6 +183,10 @@ def main(argv=None):
         only = summary.get(group, {}).get("survivors", []) if args.survivors else []
         if args.survivors and not only:
             print(f"== {group}: no survivors recorded, skipped")
+            continue
+        if args.only:  # a sample: its own score, survivors as found (not merged)
+            summary[group] = run_group(group, args.jobs, args.only, sample=True)
+            summary_file.write_text(json.dumps(summary, indent=2))
             continue
         summary[group] = run_group(group, args.jobs, only, summary.get(group))
         summary_file.write_text(json.dumps(summary, indent=2))
