@@ -2,13 +2,13 @@
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 
 import pandas as pd
 import pytest
+from store_helpers import count_units, stored_metrics
 
 from sk_prnet.cli import main
 from sk_prnet.datasets import make_synthetic_deap
@@ -40,17 +40,10 @@ def _args(deap_dir, results):
     ]
 
 
-def _n_units(path):
-    try:
-        with sqlite3.connect(path, timeout=1) as conn:
-            return conn.execute("SELECT COUNT(*) FROM units").fetchone()[0]
-    except sqlite3.Error:
-        return 0
 
 
 def _metrics(path):
-    df = load_results(path)
-    return df.set_index(["model", "subject", "fold", "target", "metric"])["value"].sort_index()
+    return stored_metrics(path, ["model", "subject", "fold", "target", "metric"])
 
 
 def test_kill_and_rerun_gives_every_unit_once_and_the_uninterrupted_metrics(deap_dir, tmp_path):
@@ -58,11 +51,11 @@ def test_kill_and_rerun_gives_every_unit_once_and_the_uninterrupted_metrics(deap
     cmd = [sys.executable, "-m", "sk_prnet.cli", *_args(deap_dir, killed)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 240
-    while _n_units(killed) < 3 and proc.poll() is None and time.monotonic() < deadline:
+    while count_units(killed) < 3 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    n_at_kill = _n_units(killed)
+    n_at_kill = count_units(killed)
     assert 0 < n_at_kill < 40, n_at_kill
     rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr

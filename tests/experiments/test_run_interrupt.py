@@ -7,7 +7,6 @@ real runs (real signals, real training) and compare every stored unit with a cle
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -15,6 +14,7 @@ import time
 
 import pandas as pd
 import pytest
+from store_helpers import count_units, stored_metrics
 
 from sk_prnet import TrainingInterruptedWarning
 from sk_prnet.cli import main
@@ -34,8 +34,7 @@ N_UNITS = 8
 
 
 def _metrics(path):
-    df = load_results(path)
-    return df.set_index(["model", "repeat", "fold", "target", "metric"])["value"].sort_index()
+    return stored_metrics(path, ["model", "repeat", "fold", "target", "metric"])
 
 
 @pytest.fixture(scope="module")
@@ -46,12 +45,6 @@ def reference(tmp_path_factory):
     return _metrics(path)
 
 
-def _n_units(path):
-    try:
-        with sqlite3.connect(path, timeout=1) as conn:
-            return conn.execute("SELECT COUNT(*) FROM units").fetchone()[0]
-    except sqlite3.Error:
-        return 0
 
 
 def _descendants(pid):
@@ -103,7 +96,7 @@ def test_signal_stops_the_run_stores_only_finished_units_and_resume_completes_it
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 240
-    while _n_units(path) < 1 and proc.poll() is None and time.monotonic() < deadline:
+    while count_units(path) < 1 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     workers = _descendants(proc.pid)
     proc.send_signal(signum)
@@ -160,7 +153,7 @@ def test_a_fit_that_swallows_the_interrupt_is_not_stored(tmp_path):
     )
 
     def interrupt_the_endless_fit():
-        while _n_units(path) < 2:  # units of repeat 0 done: the endless fit is next
+        while count_units(path) < 2:  # units of repeat 0 done: the endless fit is next
             time.sleep(0.02)
         time.sleep(1.0)
         os.kill(os.getpid(), signal.SIGINT)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from store_helpers import stored_metrics
 
 from sk_prnet.experiments import (
     RegressionExperiment,
@@ -31,9 +32,8 @@ def _tiny(**kw):
 
 
 def _metrics(path):
-    df = load_results(path)
     keys = ["experiment", "model", "repeat", "fold", "subject", "session", "target", "metric"]
-    return df.set_index(keys)["value"].sort_index()
+    return stored_metrics(path, keys)
 
 
 def _check_exactly_once(path, n_planned):
