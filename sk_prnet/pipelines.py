@@ -345,6 +345,11 @@ def make_seed_pipeline(estimator=None, *, k=100, criterion="deap", class_order=(
     )
 
 
-#: Pipeline factories per recipe and dataset, as the experiment runner looks them up
-#: (``sk-prnet run deap --recipe authors``). The "paper" entries live in the runner.
-RECIPES = {"authors": {"deap": partial(make_deap_pipeline, recipe="authors")}}
+#: The one recipe table: pipeline factory per recipe and dataset, as the experiments look
+#: them up (``sk-prnet run deap --recipe authors``). A new entry (``RECIPES["mine"] =
+#: {"deap": my_factory}``) is a new ``--recipe``; a factory takes the network's keyword
+#: arguments (``alpha``, ``random_state``, ``max_epochs``...).
+RECIPES = {
+    "paper": {"deap": make_deap_pipeline, "seed": make_seed_pipeline},
+    "authors": {"deap": partial(make_deap_pipeline, recipe="authors")},
+}

@@ -8,7 +8,18 @@ evaluate RMSE, PCC and CCC per target on the whole validation split. The images 
 
 import numpy as np
 
-from .units import ExperimentError, _data_settings, _settings, _unit, unit_seed
+from . import options
+from .protocol import Experiment, ExperimentError, FitTask
+from .registry import register
+from .units import (
+    REGRESSION_METRICS,
+    data_settings,
+    make_unit,
+    net_params,
+    run_settings,
+    sweep_settings,
+    unit_seed,
+)
 
 __all__ = ["AffectNetExperiment", "RANKNET"]
 
@@ -16,7 +27,8 @@ __all__ = ["AffectNetExperiment", "RANKNET"]
 RANKNET = "RankNet (VGG)"
 
 
-class AffectNetExperiment:
+@register
+class AffectNetExperiment(Experiment):
     """Paper Tables VI (baseline vs PRNet), VII (alpha), VIII (epsilon), IX (cut-off).
 
     Parameters
@@ -52,8 +64,12 @@ class AffectNetExperiment:
     the full training set is used in place.
     """
 
+    name = "affectnet"
     dataset = "affectnet"
-    kind = "regression"
+    title = "Table VI shape: AffectNet validation set (RMSE, PCC, CCC)"
+    help = "AffectNet VGG regression (paper Tables VI-IX shapes)"
+    #: The files it reads, relative to ``data_dir`` (fingerprinted into the units).
+    data_files = ("*.csv", "Manually_Annotated_file_lists/*.csv")
 
     def __init__(
         self, data_dir, settings=((0.0, None), (1.0, 0.15)), cutoffs=None, seed=0,
@@ -73,8 +89,41 @@ class AffectNetExperiment:
         self.ranknet = bool(ranknet)
         self._data = None
 
+    @classmethod
+    def add_arguments(cls, parser):
+        """``--data-dir``, the model options, ``--cutoff``, training and cache options and
+        ``--ranknet``."""
+        options.add_model_options(parser, alpha=(0.0, 1.0), epsilon=(0.15,))
+        parser.add_argument("--data-dir", required=True, help="AffectNet root folder")
+        parser.add_argument(
+            "--cutoff", type=options.cutoff, nargs="+", default=None,
+            help="label-space cut-offs c (Table IX), or 'full'",
+        )  # fmt: skip
+        parser.add_argument("--max-steps", type=int, default=50_000, help="training steps")
+        parser.add_argument("--size", type=int, default=96, help="image size (pixels)")
+        parser.add_argument("--batch-size", type=int, default=128, help="images a step")
+        parser.add_argument("--no-augment", action="store_true",
+                            help="no training augmentation")  # fmt: skip
+        parser.add_argument("--cache-dir", default=None, help="where the image cache is kept")
+        parser.add_argument(
+            "--ranknet", action="store_true",
+            help="also train RankNetRegressor(module='vgg') (reported with PCC: its scores "
+            "have no scale)",
+        )  # fmt: skip
+
+    @classmethod
+    def from_args(cls, args):
+        """Every (alpha, epsilon) pair, at each ``--cutoff`` if any."""
+        return cls(
+            args.data_dir, sweep_settings(args.alpha, args.epsilon, grid=True),
+            cutoffs=None if args.cutoff is None else list(args.cutoff), seed=args.seed,
+            max_steps=args.max_steps, size=args.size, batch_size=args.batch_size,
+            augment=None if args.no_augment else "paper", cache_dir=args.cache_dir,
+            ranknet=args.ranknet,
+        )  # fmt: skip
+
     def _params(self, cutoff):
-        params = _settings(max_steps=self.max_steps, size=self.size, batch_size=self.batch_size,
+        params = run_settings(max_steps=self.max_steps, size=self.size, batch_size=self.batch_size,
                            augment=self.augment, **self._data_settings)  # fmt: skip
         return params if cutoff is False else dict(params, cutoff=cutoff)
 
@@ -84,14 +133,14 @@ class AffectNetExperiment:
             if c is not None and not c > 0:
                 raise ExperimentError(f"Cut-offs must be positive (or 'full'), got {c}.")
         self._load()
-        self._data_settings = _data_settings("affectnet", self.data_dir)
+        self._data_settings = data_settings(self.data_dir, self.data_files)
         units = []
         for cutoff in self.cutoffs if self.cutoffs is not None else [False]:
             params = self._params(cutoff)
-            units += [_unit(self.name, self.dataset, s, self.seed, params, fold=0)
+            units += [make_unit(self.name, self.dataset, s, self.seed, params, fold=0)
                       for s in self.settings]  # fmt: skip
             if self.ranknet:  # no alpha, its own default epsilon: a model of its own
-                unit = _unit(self.name, self.dataset, (None, None), self.seed, params, fold=0)
+                unit = make_unit(self.name, self.dataset, (None, None), self.seed, params, fold=0)
                 units.append(dict(unit, model=RANKNET))
         return units
 
@@ -110,24 +159,49 @@ class AffectNetExperiment:
             self._data = (train, valid)
         return self._data
 
+    def estimator(self, alpha=1.0, epsilon=None, random_state=0, ranknet=False):
+        """A unit's VGG network: ``PRNetRegressor`` (paper Section IV-A: FC 256 heads, SGD,
+        weight decay 1e-4) or, with ``ranknet``, ``RankNetRegressor`` (Section IV-C)."""
+        from ..estimators import PRNetRegressor, RankNetRegressor
+
+        common = dict(module="vgg", weight_decay=1e-4, max_steps=self.max_steps,
+                      batch_size=self.batch_size, augment=self.augment)  # fmt: skip
+        if ranknet:
+            return RankNetRegressor(**common, random_state=random_state, device="cpu")
+        return PRNetRegressor(module__task_hidden=256, module__ranking_hidden=256, **common,
+                              **net_params(alpha, epsilon, random_state))  # fmt: skip
+
+    def reference_estimator(self):
+        """The PRNet of :meth:`estimator` with the placeholders (see
+        :class:`~.protocol.Experiment`)."""
+        return self.estimator()
+
     def task(self, unit):
-        """The arguments of :func:`sk_prnet.experiments.execute.run_unit` for ``unit``."""
+        """Fit on the training split (below the cut-off), test on the validation split.
+
+        Parameters
+        ----------
+        unit : dict
+            One unit of :meth:`plan`.
+
+        Returns
+        -------
+        task : FitTask
+            The images are the cache's memmaps (read batch by batch), copied only for a
+            cut-off.
+        """
         train, valid = self._load()
         keep = np.arange(len(train.y))
         cutoff = unit["params"].get("cutoff")
         if cutoff is not None:
             keep = keep[np.all(np.abs(train.y) <= cutoff, axis=1)]
         X_train = train.images if cutoff is None else train.images[keep]
-        spec = dict(
-            self.model_spec(), model="ranknet" if unit["model"] == RANKNET else "prnet",
-            alpha=unit["alpha"], epsilon=unit["epsilon"], targets=list(train.target_names),
-            random_state=unit_seed(self.seed, fold=unit["fold"]),
+        ranknet = unit["model"] == RANKNET
+        model = self.estimator(unit["alpha"], unit["epsilon"],
+                               unit_seed(self.seed, fold=unit["fold"]), ranknet=ranknet)
+        return FitTask(
+            unit, model, X_train, train.y[keep], valid.images, valid.y,
+            targets=list(train.target_names),
+            metrics=("pcc",) if ranknet else REGRESSION_METRICS,  # RankNet: no scale
+            images=True,
         )  # fmt: skip
-        return spec, (X_train, valid.images), (train.y[keep], valid.y), None, None, None
-
-    def model_spec(self):
-        """What :func:`sk_prnet.experiments.execute.run_unit` builds for a PRNet unit, without
-        the data and with placeholders for what varies between units (alpha, epsilon, seed)."""
-        return dict(kind="images", model="prnet", alpha=1.0, epsilon=None, max_epochs=None,
-                    max_steps=self.max_steps, batch_size=self.batch_size, augment=self.augment,
-                    targets=["arousal", "valence"], random_state=0)  # fmt: skip

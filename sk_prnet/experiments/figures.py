@@ -5,7 +5,8 @@ from pathlib import Path
 import numpy as np
 
 from .config import split_configurations
-from .report import experiment_tables, scores_for_tables, subject_means
+from .report import subject_means
+from .tables import experiment_tables, scores_for_tables
 
 __all__ = ["write_figures"]
 

@@ -11,18 +11,16 @@ import pandas as pd
 
 from .config import config_key, split_configurations
 from .report import (
-    _test_settings,
-    experiment_tables,
     format_grid,
     format_latex,
     format_table,
     p_text,
     paired_test,
-    scores_for_tables,
     subject_means,
     summary_table,
 )
 from .store import ResultsStore
+from .tables import _test_settings, experiment_tables, scores_for_tables
 
 __all__ = ["CSV_COLUMNS", "coverage_text", "render_report", "report_frame"]
 

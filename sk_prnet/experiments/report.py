@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 __all__ = [
-    "experiment_tables",
+    "aggregate",
     "format_csv",
     "format_latex",
     "format_grid",
@@ -19,7 +19,6 @@ __all__ = [
     "grid_table",
     "p_text",
     "paired_test",
-    "scores_for_tables",
     "stars",
     "subject_means",
     "summary_table",
@@ -51,7 +50,44 @@ def subject_means(df):
         One row per (model, subject, target, metric) with the mean ``value``.
     """
     _check_columns(df, (*_KEYS, "value"))
-    return df.groupby(list(_KEYS), sort=True, observed=True)["value"].mean().reset_index()
+    return aggregate(df, _KEYS)
+
+
+def aggregate(df, by, *, spread=False):
+    """Mean ``value`` of each group of ``by`` (and, with ``spread``, the sample std).
+
+    The one aggregation of the report: folds within a subject (:func:`subject_means`),
+    subjects within a model (:func:`summary_table`), repeats within a fold
+    (:func:`paired_test`).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Columns ``by`` and ``value``.
+    by : sequence of str
+    spread : bool, default=False
+        Also the standard deviation (ddof=1; NaN for a group of one).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per group: the ``by`` columns and ``value`` or, with ``spread``, ``mean`` and
+        ``std`` (indexed by ``by``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sk_prnet.experiments.report import aggregate
+    >>> df = pd.DataFrame({"model": ["a", "a", "b"], "value": [1.0, 3.0, 5.0]})
+    >>> aggregate(df, ["model"]).to_dict("list")
+    {'model': ['a', 'b'], 'value': [2.0, 5.0]}
+    """
+    grouped = df.groupby(list(by), sort=True, observed=True)["value"]
+    if not spread:
+        return grouped.mean().reset_index()
+    return grouped.agg(
+        mean="mean", std=lambda v: float(np.std(v, ddof=1)) if len(v) > 1 else np.nan
+    )
 
 
 def summary_table(df):
@@ -68,11 +104,7 @@ def summary_table(df):
         Index ``model``; columns a MultiIndex ``(target, metric, {"mean", "std"})``. The
         std is the sample standard deviation (ddof=1) over subjects, as usual in papers.
     """
-    per_subject = subject_means(df)
-    grouped = per_subject.groupby(["model", "target", "metric"], observed=True)["value"]
-    table = grouped.agg(
-        mean="mean", std=lambda v: float(np.std(v, ddof=1)) if len(v) > 1 else np.nan
-    )
+    table = aggregate(subject_means(df), ["model", "target", "metric"], spread=True)
     return table.unstack(["target", "metric"]).reorder_levels([1, 2, 0], axis=1).sort_index(axis=1)
 
 
@@ -116,8 +148,7 @@ def paired_test(df, baseline, other, metric="f1", *, test_fraction=None):
             raise ValueError(f"test_fraction must be > 0 (n_test / n_train), got {test_fraction}.")
         _check_columns(df, (*_KEYS, "fold", "value"))
         units, test = ["subject", "fold"], "corrected resampled t-test"
-        keys = [*_KEYS, "fold"]
-        per_unit = df.groupby(keys, sort=True, observed=True)["value"].mean().reset_index()
+        per_unit = aggregate(df, [*_KEYS, "fold"])
     per_unit = per_unit[per_unit["metric"] == metric]
     rows = []
     for target, part in per_unit.groupby("target", sort=True, observed=True):
@@ -282,81 +313,8 @@ def format_csv(summary):
 
 
 # --------------------------------------------------------------------------------------
-# Reports from a results store
+# Grid sweeps
 # --------------------------------------------------------------------------------------
-_TITLES = {
-    ("deap", "deap"): "Table IV: DEAP, subject-dependent 10-fold CV (accuracy in %, macro F1)",
-    ("seed", "seed"): "Table V: SEED, first 9 trials train, last 6 test (accuracy %, macro F1)",
-    ("affectnet", "affectnet"): "Table VI shape: AffectNet validation set (RMSE, PCC, CCC)",
-}
-
-
-def _order(keys):
-    """Baseline first, then PRNet by alpha and epsilon, then models without alpha (RankNet)."""
-
-    def key(k):
-        alpha, eps = k
-        rank = 0 if alpha == 0 else 1 if alpha is not None else 2
-        return rank, alpha or 0.0, -1.0 if eps is None else eps
-
-    return sorted(keys, key=key)
-
-
-def _no_nan(value):
-    value = float(value)
-    return None if np.isnan(value) else value
-
-
-def scores_for_tables(df):
-    """Map the store's tidy rows to the score table of :func:`summary_table`.
-
-    ``subject`` becomes the replicate over which the std is taken: the subject (its folds and
-    sessions are averaged first) or, without subjects, the repeat of a repeated K-fold.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Rows of :func:`sk_prnet.experiments.load_results` (one experiment).
-
-    Returns
-    -------
-    scores : pandas.DataFrame
-        Columns ``model, subject, fold, target, metric, value`` plus ``alpha, epsilon,
-        cutoff``.
-    """
-    import json
-
-    out = df.copy()
-    has_subject = out["subject"].notna()
-    replicate = out["repeat"].fillna(0).astype(int) + 1
-    out["subject"] = np.where(has_subject, out["subject"].fillna(0).astype(int), replicate)
-    params = out["params"].map(json.loads)
-    # object dtype: "full" (no cut-off), a float c, or "n/a" (not a cut-off experiment)
-    cutoff = [
-        ("full" if p["cutoff"] is None else float(p["cutoff"])) if "cutoff" in p else "n/a"
-        for p in params
-    ]
-    out["cutoff"] = pd.Series(cutoff, index=out.index, dtype=object)
-    out["epsilon"] = out["epsilon"].astype(float)
-    return out
-
-
-def _test_settings(scores):
-    """Metric and ``test_fraction`` of the paired tests of an experiment (None: no tests).
-
-    Classification: F1 over subjects (the paper). Regression with repeated K-fold CV: CCC
-    with the corrected resampled t-test. A single split (AffectNet) has nothing to pair.
-    """
-    import json
-
-    if "f1" in set(scores["metric"]):
-        return "f1", None
-    k = json.loads(scores["params"].iloc[0]).get("n_splits")
-    if k and k > 1 and "ccc" in set(scores["metric"]):
-        return "ccc", 1.0 / (k - 1)
-    return None, None
-
-
 def grid_table(scores, baseline, settings, metric, test_fraction=None):
     """Every (alpha, epsilon) of a grid sweep against the baseline, one frame per target.
 
@@ -423,92 +381,3 @@ def format_grid(grid, metric, fmt="markdown"):
     lines = [header + " |", "|---" * (grid.shape[1] + 1) + "|"]
     lines += [f"| {a:g} | " + " | ".join(row) + " |" for a, row in cells.iterrows()]
     return "\n".join(lines)
-
-
-def experiment_tables(df):
-    """Summary tables (and paired tests) of one experiment's rows.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Rows of :func:`sk_prnet.experiments.load_results` for one experiment and dataset.
-
-    Returns
-    -------
-    tables : list of dict
-        ``title``, ``summary`` (:func:`summary_table`), ``tests`` (list of
-        :func:`paired_test` frames, baseline vs each other model: on F1 over subjects for
-        classification, on CCC with the corrected resampled t-test for repeated K-fold
-        regression, none for a single split), ``notes`` (list of str); a grid sweep adds a
-        table with ``grids`` (:func:`grid_table`) and ``metric`` instead of ``summary``.
-    """
-    scores = scores_for_tables(df)
-    experiment, dataset = scores["experiment"].iloc[0], scores["dataset"].iloc[0]
-    metric, test_fraction = _test_settings(scores)
-    settings = {
-        (_no_nan(a), _no_nan(e)): m
-        for a, e, m in scores[["alpha", "epsilon", "model"]]
-        .drop_duplicates()
-        .itertuples(index=False)
-    }
-    tables = []
-    baseline = "baseline (alpha=0)"
-
-    def add(title, part, models):
-        summary = summary_table(part).reindex(models)
-        tests, notes = [], []
-        if metric is not None and baseline in models:
-            for other in models:
-                if other == baseline:
-                    continue
-                try:
-                    res = paired_test(
-                        part, baseline=baseline, other=other, metric=metric,
-                        test_fraction=test_fraction,
-                    )  # fmt: skip
-                except ValueError as err:
-                    notes.append(f"no paired test for {other}: {err}")
-                    continue
-                res.attrs["other"] = other
-                tests.append(res)
-        tables.append({"title": title, "summary": summary, "tests": tests, "notes": notes})
-
-    if experiment == "cutoff" or (scores["cutoff"] != "n/a").any():
-        for c in sorted(set(scores["cutoff"]), key=lambda c: np.inf if c == "full" else c):
-            part = scores[scores["cutoff"].map(lambda v, c=c: v == c)]
-            label = "full training set" if c == "full" else f"c = {c:g}"
-            models = [settings[k] for k in _order(settings) if settings[k] in set(part.model)]
-            add(f"Table IX: label-space cut-off, {label} ({dataset})", part, models)
-        return tables
-    if experiment == "sweep":
-        nonzero = [k for k in settings if k[0] not in (0, None)]
-        by_eps, by_alpha = {}, {}
-        for a, e in nonzero:
-            by_eps.setdefault(e, set()).add(a)
-            by_alpha.setdefault(a, set()).add(e)
-        ref_eps = max(by_eps, key=lambda e: (len(by_eps[e]), -(e or 0)), default=None)
-        ref_alpha = max(by_alpha, key=lambda a: (len(by_alpha[a]), a == 1.0), default=None)
-        base = [k for k in settings if k[0] == 0]
-        alpha_rows = base + [k for k in nonzero if k[1] == ref_eps]
-        eps_rows = base + [k for k in nonzero if k[0] == ref_alpha]
-        # without epsilon (SEED ranks by class order) there is no epsilon sweep to show
-        at_eps = "" if ref_eps is None else f" at epsilon = {ref_eps:g}"
-        sweeps = [(f"Table VII shape: alpha sweep{at_eps} ({dataset})", alpha_rows)]
-        if any(e is not None for _, e in nonzero):
-            title = f"Table VIII shape: epsilon sweep at alpha = {ref_alpha:g} ({dataset})"
-            sweeps.append((title, eps_rows))
-        for title, rows in sweeps:
-            models = [settings[k] for k in _order(rows)]
-            add(title, scores[scores["model"].isin(models)], models)
-        alphas, epsilons = {a for a, _ in nonzero}, {e for _, e in nonzero}
-        is_grid = len(alphas) > 1 and len(epsilons) > 1
-        if is_grid and len(nonzero) == len(alphas) * len(epsilons) and metric is not None:
-            grids = grid_table(
-                scores, baseline, {k: settings[k] for k in nonzero}, metric, test_fraction
-            )
-            title = f"alpha x epsilon grid: {metric} minus the baseline's ({dataset})"
-            tables.append({"title": title, "grids": grids, "metric": metric, "notes": []})
-        return tables
-    title = _TITLES.get((experiment, dataset), f"{experiment} on {dataset}")
-    add(title, scores, [settings[k] for k in _order(settings)])
-    return tables

@@ -19,17 +19,17 @@ import shlex
 import signal
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from joblib import Parallel, delayed
 
 from .config import config_key, config_labels
 from .devices import parse_device
-from .execute import estimator_settings, run_unit
+from .execute import estimator_settings, run_task
 from .interrupt import StopRequest, exit_code, signal_name
+from .protocol import ExperimentError
 from .store import ResultsStore, unit_key
-from .units import ExperimentError
 
 __all__ = ["RunInterrupted", "RunReport", "describe_unit", "run_experiment"]
 
@@ -191,16 +191,15 @@ def run_experiment(
     progress=True,
     command=None,
     log=None,
-    stop_after=None,
     device="auto",
 ):
     """Run the missing units of ``experiment`` and write each to ``store`` when it finishes.
 
     Parameters
     ----------
-    experiment : object
-        An experiment of :mod:`sk_prnet.experiments.units` (``name``, ``plan()``,
-        ``task(unit)``).
+    experiment : Experiment
+        An :class:`~sk_prnet.experiments.protocol.Experiment` (``name``, ``plan()``,
+        ``task(unit)``, and optionally ``reference_estimator()``).
     store : str, Path or ResultsStore
         The SQLite results store (created if missing).
     n_jobs : int, default=1
@@ -216,8 +215,6 @@ def run_experiment(
         The command line, recorded with the run and shown in the resume hint.
     log : callable or None
         Where plain log lines go (default: print to stderr).
-    stop_after : int or None
-        Testing hook: raise ``KeyboardInterrupt`` after this many units were written.
     device : {"auto", "cpu", "cuda", "cuda:N"}, default="auto"
         Where the units train; ``"auto"``: the CPU for the EEG/regression networks, a GPU
         per worker for image units when CUDA exists (see
@@ -254,8 +251,7 @@ def run_experiment(
         try:
             return _run(
                 experiment, store, stop, n_jobs=n_jobs, backend=backend, scheduler=scheduler,
-                progress=progress, command=command, log=log, stop_after=stop_after,
-                device=parse_device(device),
+                progress=progress, command=command, log=log, device=parse_device(device),
             )  # fmt: skip
         except RunInterrupted:
             raise
@@ -266,17 +262,23 @@ def run_experiment(
             raise RunInterrupted(report, stop.signum) from None
 
 
+#: Called with the run's report after each unit is written (tests set it to stop a run at a
+#: chosen unit); ``None`` in normal use.
+_after_unit = None
+
+
 def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, command, log,
-         stop_after, device):  # fmt: skip
+         device):  # fmt: skip
     from tqdm.auto import tqdm
 
     start = time.perf_counter()
     if not isinstance(store, ResultsStore):
         store = ResultsStore(store)
     units = experiment.plan()
-    if hasattr(experiment, "model_spec"):  # defaults of the estimator are settings too
+    reference = getattr(experiment, "reference_estimator", lambda: None)()
+    if reference is not None:  # defaults of the estimator are settings too
         named = {k for u in units for k in u["params"]}
-        estimator = estimator_settings(experiment.model_spec(), named)
+        estimator = estimator_settings(reference, named)
         units = [dict(u, params={**u["params"], "estimator": estimator}) for u in units]
     run_id = store.start_run(experiment.name, units, command=command)
     done = store.done_keys(experiment.name)
@@ -299,12 +301,12 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
             if not store.claim(key, run_id):
                 second_pass.append(u)
                 continue
-            yield delayed(run_unit)(u, *experiment.task(u), device=device)
+            yield delayed(run_task)(experiment.task(u), device=device)
         for u in second_pass:  # claimed by another run that may have died: do them too
             if stop.requested:
                 return
             if not store.is_done(unit_key(u)):
-                yield delayed(run_unit)(u, *experiment.task(u), device=device)
+                yield delayed(run_task)(experiment.task(u), device=device)
 
     bar = tqdm(
         total=len(todo), unit="unit", desc=experiment.name, disable=not progress, file=sys.stderr
@@ -314,21 +316,20 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
             f"{experiment.name}: {len(units)} units planned, {len(todo)} to run "
             f"({report.already_done} already in {store.path})."
         )
-    client = cluster = config = results = None
+    client = cluster = results = None
     status = "failed"
+    backend_config = ExitStack()  # joblib's Dask backend, closed after the results
     try:
         if backend == "dask":
             import joblib
 
             client, cluster = _dask_client(scheduler, max(2, int(n_jobs or 2)))
-            config = joblib.parallel_config(backend="dask")
+            backend_config.enter_context(joblib.parallel_config(backend="dask"))
             parallel = Parallel(n_jobs=-1, return_as="generator_unordered")
         elif backend == "loky":
             parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
         else:
             raise ExperimentError(f"Unknown backend {backend!r}; use 'loky' or 'dask'.")
-        if config is not None:
-            config.__enter__()
         results = parallel(tasks())
         for result in results:
             if result.get("interrupted"):  # a worker received the signal (or its fit did)
@@ -353,20 +354,19 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
                     f"[{report.ran}/{len(todo)}] {describe_unit(unit)}: "
                     f"{result['wall_time']:.1f} s (ETA {eta:.0f} s)"
                 )
-            if stop_after is not None and report.ran >= stop_after:
-                raise KeyboardInterrupt
+            if _after_unit is not None:
+                _after_unit(report)
         status = "complete"
     except KeyboardInterrupt:
         stop.armed = False  # a second signal must not cut the cleanup short
-        stop.request()  # a plain KeyboardInterrupt (stop_after, or from Python) counts too
+        stop.request()  # a plain KeyboardInterrupt (from Python code) counts too
         status = "interrupted"
     finally:
         stop.armed = False
         try:
             if results is not None:
                 results.close()  # aborts joblib: terminates the loky workers, cancels Dask tasks
-            if config is not None:
-                config.__exit__(None, None, None)
+            backend_config.close()
             bar.close()
             # an interrupted Dask run closes the client while joblib still scatters the
             # arguments of pending tasks: tornado then logs their CommClosedError tracebacks,

@@ -1,53 +1,36 @@
-"""The paper's experiments as lists of *units*, and the function that runs one unit.
+"""What a unit is, and the helpers experiments share to plan and build them.
 
 A unit is one fit + evaluate: one fold of one subject (DEAP), one session of one subject
 (SEED) or one fold of one repeat (repeated K-fold on a regression set) for one parameter
-setting. Each experiment object plans its units (cheaply, without reading the data) and
-gives, for a unit, the picklable arguments of :func:`sk_prnet.experiments.execute.run_unit`
--- the data travel with the task, so parallel workers (loky or Dask) need no shared
-filesystem.
-
-Experiments (paper Section IV):
-
-* :class:`DeapExperiment` -- Table IV: subject-dependent 10-fold CV over whole trials, the
-  1-9 ratings ranked with tolerance ``epsilon``.
-* :class:`SeedExperiment` -- Table V: per session the first 9 trials train, the last 6 test;
-  ranking by the class order negative < neutral < positive.
-* :class:`RegressionExperiment` -- Tables VII/VIII (alpha and epsilon sweeps) and IX (label
-  cut-off) with repeated K-fold CV on scikit-learn's diabetes data (standardized target).
+setting. Its identity (:func:`make_unit`) is its key in the results store. The experiments
+themselves are in their own modules (:mod:`.deap`, :mod:`.seed`, :mod:`.regression`,
+:mod:`.sweep`, :mod:`.cutoff`, :mod:`.affectnet`; the protocol in :mod:`.protocol`).
 """
 
 import numpy as np
 
-from ..pipelines import DEAP_RECIPES
+from .protocol import ExperimentError
 
 __all__ = [
-    "RECIPES",
-    "DeapExperiment",
-    "ExperimentError",
-    "RegressionExperiment",
-    "SeedExperiment",
+    "CLASSIFICATION_METRICS",
+    "REGRESSION_METRICS",
+    "data_settings",
+    "make_unit",
     "model_label",
+    "net_params",
     "recipe_factory",
+    "run_settings",
     "sweep_settings",
     "unit_seed",
 ]
 
-#: Recipe name -> {dataset: name of a pipeline factory in :mod:`sk_prnet.pipelines`}. A
-#: ``RECIPES`` mapping of the same shape in :mod:`sk_prnet.pipelines` (holding names or
-#: callables) is consulted first, so new recipes can be added there.
-RECIPES = {"paper": {"deap": "make_deap_pipeline", "seed": "make_seed_pipeline"}}
-
-DEAP_TARGETS = ("arousal", "valence")
-DEAP_FOLDS = 10
-
-
-class ExperimentError(RuntimeError):
-    """A user-facing problem with an experiment (data, subjects, options, recipe)."""
+#: Metrics of a classification unit and of a regression unit (per target).
+CLASSIFICATION_METRICS = ("accuracy", "f1")
+REGRESSION_METRICS = ("rmse", "pcc", "ccc")
 
 
 def recipe_factory(dataset, recipe="paper"):
-    """The pipeline factory of ``recipe`` for ``dataset`` (``"deap"`` or ``"seed"``).
+    """The pipeline factory of ``recipe`` for ``dataset`` (:data:`sk_prnet.pipelines.RECIPES`).
 
     Parameters
     ----------
@@ -64,19 +47,13 @@ def recipe_factory(dataset, recipe="paper"):
     ExperimentError
         If the recipe or its pipeline for ``dataset`` is unknown.
     """
-    from .. import pipelines
+    from ..pipelines import RECIPES
 
-    table = {}
-    for source in (RECIPES, getattr(pipelines, "RECIPES", {})):
-        for name, by_dataset in source.items():
-            table.setdefault(name, {}).update(by_dataset)
-    if recipe not in table:
+    if recipe not in RECIPES:
         raise ExperimentError(
-            f"Unknown recipe {recipe!r}; available recipes: {', '.join(sorted(table))}."
+            f"Unknown recipe {recipe!r}; available recipes: {', '.join(sorted(RECIPES))}."
         )
-    factory = table[recipe].get(dataset)
-    if isinstance(factory, str):
-        factory = getattr(pipelines, factory, None)
+    factory = RECIPES[recipe].get(dataset)
     if not callable(factory):
         raise ExperimentError(f"Recipe {recipe!r} has no pipeline for the {dataset} dataset.")
     return factory
@@ -147,9 +124,27 @@ def sweep_settings(alphas, epsilons, *, ref_alpha=1.0, ref_epsilon=None, grid=Fa
     return out
 
 
-def _unit(
+def make_unit(
     experiment, dataset, setting, seed, params, subject=None, session=None, repeat=None, fold=None
 ):
+    """A unit's identity: its place, its model setting and the run's settings.
+
+    Parameters
+    ----------
+    experiment, dataset : str
+    setting : (float or None, float or None)
+        ``(alpha, epsilon)`` (see :func:`sweep_settings`).
+    seed : int
+        The experiment's seed.
+    params : dict
+        The settings that change the unit's result (see :func:`run_settings`).
+    subject, session, repeat, fold : int or None
+
+    Returns
+    -------
+    unit : dict
+        Its JSON text is the unit's key in the store: keep the keys and their order.
+    """
     alpha, epsilon = setting
     return {
         "experiment": experiment,
@@ -176,10 +171,15 @@ def _with_pairing(params, pairing):
     return params if pairing == "split" else {**params, "pairing": pairing}
 
 
-def _settings(**settings):
+def run_settings(**settings):
     """Unit parameters: the settings that change a unit's result, plus the package version
     (defaults change between versions), so that runs of different settings never share unit
-    keys nor a configuration (see :mod:`sk_prnet.experiments.config`)."""
+    keys nor a configuration (see :mod:`sk_prnet.experiments.config`).
+
+    Returns
+    -------
+    params : dict
+    """
     from .. import __version__
 
     return {**settings, "package_version": __version__}
@@ -192,18 +192,43 @@ def _recipe_epochs(factory, max_epochs):
     return int(factory().steps[-1][1].max_epochs)
 
 
-#: Data files each dataset's experiments read (globs relative to ``--data-dir``).
-DATA_FILES = {
-    "deap": ("s[0-9][0-9].dat", "data_preprocessed_python/s[0-9][0-9].dat"),
-    "seed": ("*.mat", "ExtractedFeatures/*.mat"),
-    "affectnet": ("*.csv", "Manually_Annotated_file_lists/*.csv"),
-}
+def data_settings(data_dir, patterns):
+    """Unit parameters recording the content of the data an experiment reads.
 
+    Parameters
+    ----------
+    data_dir : str or Path
+    patterns : sequence of str
+        Globs, relative to ``data_dir``, of the files the experiment reads.
 
-def _data_settings(dataset, data_dir):
+    Returns
+    -------
+    params : dict
+        ``{"data": fingerprint}`` (see :func:`sk_prnet.experiments.config.data_fingerprint`).
+    """
     from .config import data_fingerprint
 
-    return {"data": data_fingerprint(data_dir, DATA_FILES[dataset])}
+    return {"data": data_fingerprint(data_dir, patterns)}
+
+
+def net_params(alpha, epsilon, random_state, *, max_epochs=None, pairing="split"):
+    """Keyword arguments of a unit's PRNet: what varies between units, and the run's options.
+
+    ``epsilon`` and ``pairing`` are passed only to a ranking model (``alpha > 0``) and only
+    when set, so the estimator's own defaults apply otherwise.
+
+    Returns
+    -------
+    params : dict
+    """
+    params = {"alpha": alpha, "random_state": random_state, "device": "cpu"}
+    if max_epochs is not None:
+        params["max_epochs"] = max_epochs
+    if alpha and epsilon is not None:
+        params["epsilon"] = epsilon
+    if alpha and pairing != "split":
+        params["pairing"] = pairing
+    return params
 
 
 def _wrap_data_errors(call, *args, **kwargs):
@@ -211,401 +236,3 @@ def _wrap_data_errors(call, *args, **kwargs):
         return call(*args, **kwargs)
     except (OSError, ValueError, TypeError) as err:
         raise ExperimentError(str(err)) from err
-
-
-# ---------------------------------------------------------------------------------- DEAP
-class DeapExperiment:
-    """Paper Table IV: DEAP, subject-dependent 10-fold CV over whole trials.
-
-    Parameters
-    ----------
-    data_dir : str or Path
-        Folder of ``s01.dat`` ... (DEAP's preprocessed Python files).
-    subjects : list of int or None
-        ``None``: every subject file present.
-    settings : list of (alpha, epsilon)
-        Model settings (see :func:`sweep_settings`).
-    seed : int, default=0
-    recipe : str, default="paper"
-    max_epochs : int or None
-        ``None`` keeps the recipe's value (paper: 20).
-    name : str, default="deap"
-        Experiment name in the store (e.g. ``"sweep"`` for a sweep on DEAP).
-    pairing : {"split", "all"}, default="split"
-        Pairing of the PRNet models (see :class:`sk_prnet.PRNetClassifier`).
-    """
-
-    dataset = "deap"
-    kind = "classification"
-
-    def __init__(
-        self,
-        data_dir,
-        subjects=None,
-        settings=((0.0, None), (1.0, 0.25)),
-        seed=0,
-        recipe="paper",
-        max_epochs=None,
-        name="deap",
-        pairing="split",
-    ):
-        self.data_dir = data_dir
-        self.pairing = pairing
-        self.subjects = subjects
-        self.settings = list(settings)
-        self.seed = int(seed)
-        self.recipe = recipe
-        self.max_epochs = max_epochs
-        self.name = name
-        self._cache = {}
-
-    def _params(self):
-        settings = _settings(
-            recipe=self.recipe,
-            max_epochs=_recipe_epochs(self.factory, self.max_epochs),
-            **_data_settings("deap", self.data_dir),
-        )
-        return _with_pairing(settings, self.pairing)
-
-    def plan(self):
-        """Check the data and options; return the planned units."""
-        from ..datasets import iter_deap_subjects, list_deap_subjects
-
-        self.factory = recipe_factory("deap", self.recipe)
-        available = _wrap_data_errors(list_deap_subjects, self.data_dir)
-        subjects = available if self.subjects is None else list(self.subjects)
-        _wrap_data_errors(iter_deap_subjects, self.data_dir, subjects)  # checks the subjects
-        params = self._params()
-        return [
-            _unit(self.name, self.dataset, s, self.seed, params, subject=subject, fold=fold)
-            for subject in subjects
-            for s in self.settings
-            for fold in range(DEAP_FOLDS)
-        ]
-
-    def _subject(self, subject):
-        if subject not in self._cache:
-            from ..model_selection import deap_subject_dependent_cv
-            from ..pipelines import load_deap_recipe
-
-            # the recipe decides windowing and, for "authors", baseline-corrected features
-            data = _wrap_data_errors(
-                load_deap_recipe, self.data_dir, self.recipe if self.recipe in
-                DEAP_RECIPES else "paper", subjects=[subject],
-            )  # fmt: skip
-            pipe = self.factory()
-            features = pipe.steps[0][1] if pipe.steps[0][0] == "features" else None
-            X = data.X if features is None else features.fit_transform(data.X)
-            cv = deap_subject_dependent_cv(DEAP_FOLDS)
-            folds = [test for _, test in cv.split(X, groups=data.trial)]
-            self._cache.clear()  # one subject at a time: bounded memory
-            self._cache[subject] = dict(
-                X=X,
-                y=data.y,
-                rank=data.ratings,
-                folds=folds,
-                pre=features is not None,
-                targets=list(data.target_names),
-            )
-        return self._cache[subject]
-
-    def task(self, unit):
-        """The arguments of :func:`sk_prnet.experiments.execute.run_unit` for ``unit``.
-
-        Parameters
-        ----------
-        unit : dict
-            One unit of :meth:`plan`.
-
-        Returns
-        -------
-        task : dict
-        """
-        d = self._subject(unit["subject"])
-        test = d["folds"][unit["fold"]]
-        train = np.setdiff1d(np.arange(len(d["y"])), test)
-        spec = dict(
-            self.model_spec(),
-            alpha=unit["alpha"],
-            epsilon=unit["epsilon"],
-            skip_features=d["pre"],
-            targets=d["targets"],
-            random_state=unit_seed(self.seed, unit["subject"], fold=unit["fold"]),
-        )
-        return spec, d["X"], d["y"], d["rank"], train, test
-
-    def model_spec(self):
-        """What :func:`sk_prnet.experiments.execute.run_unit` builds, without the data and
-        with placeholders for what varies between units (alpha, epsilon, seed)."""
-        return dict(kind="deap", recipe=self.recipe, alpha=1.0, epsilon=None,
-                    max_epochs=self.max_epochs, pairing=self.pairing, skip_features=False,
-                    targets=list(DEAP_TARGETS), random_state=0)  # fmt: skip
-
-
-# ---------------------------------------------------------------------------------- SEED
-class SeedExperiment:
-    """Paper Table V: SEED, per session the first 9 trials train and the last 6 test.
-
-    Ranking uses the class order (negative < neutral < positive), so ``epsilon`` plays no
-    role.
-
-    Parameters
-    ----------
-    data_dir : str or Path
-        SEED's root folder or its ``ExtractedFeatures/``.
-    subjects : list of int or None
-        ``None``: every subject present.
-    settings : list of (alpha, epsilon)
-        Model settings (see :func:`sweep_settings`).
-    seed : int, default=0
-    recipe : str, default="paper"
-    max_epochs : int or None
-        ``None`` keeps the recipe's value (paper: 20).
-    name : str, default="seed"
-        Experiment name in the store.
-    sessions : list of int or None
-        Sessions (1-3, by date) to run; ``None``: all.
-    feature : str, default="de_LDS"
-        The precomputed feature of SEED's files.
-    """
-
-    dataset = "seed"
-    kind = "classification"
-
-    def __init__(
-        self,
-        data_dir,
-        subjects=None,
-        settings=((0.0, None), (1.0, None)),
-        seed=0,
-        recipe="paper",
-        max_epochs=None,
-        name="seed",
-        sessions=None,
-        feature="de_LDS",
-    ):
-        self.data_dir = data_dir
-        self.subjects = subjects
-        self.sessions = sessions
-        self.settings = sorted({(a, None) for a, _ in settings})
-        self.seed = int(seed)
-        self.recipe = recipe
-        self.max_epochs = max_epochs
-        self.name = name
-        self.feature = feature
-        self._cache = {}
-
-    def plan(self):
-        """Check the data and options; return the planned units."""
-        from ..datasets import list_seed_sessions
-
-        factory = recipe_factory("seed", self.recipe)
-        files = {}
-        for subject, session in _wrap_data_errors(list_seed_sessions, self.data_dir):
-            files.setdefault(subject, []).append(session)
-        subjects = sorted(files) if self.subjects is None else list(self.subjects)
-        unknown = [s for s in subjects if s not in files]
-        if unknown:
-            raise ExperimentError(
-                f"SEED subject(s) {unknown} not found in {str(self.data_dir)!r}; available: "
-                f"{sorted(files)}."
-            )
-        units = []
-        params = _settings(
-            recipe=self.recipe,
-            max_epochs=_recipe_epochs(factory, self.max_epochs),
-            feature=self.feature,
-            **_data_settings("seed", self.data_dir),
-        )
-        for subject in subjects:
-            sessions = files[subject]
-            if self.sessions is not None:
-                sessions = [s for s in sessions if s in self.sessions]
-            for session in sessions:
-                for s in self.settings:
-                    units.append(
-                        _unit(
-                            self.name,
-                            self.dataset,
-                            s,
-                            self.seed,
-                            params,
-                            subject=subject,
-                            session=session,
-                            fold=0,
-                        )
-                    )
-        if not units:
-            raise ExperimentError(f"No SEED session {self.sessions} in {str(self.data_dir)!r}.")
-        return units
-
-    def _subject(self, subject):
-        if subject not in self._cache:
-            from ..datasets import load_seed
-
-            data = _wrap_data_errors(load_seed, self.data_dir, self.feature, subjects=[subject])
-            self._cache.clear()
-            self._cache[subject] = data
-        return self._cache[subject]
-
-    def task(self, unit):
-        """The arguments of :func:`sk_prnet.experiments.execute.run_unit` for ``unit``.
-
-        Parameters
-        ----------
-        unit : dict
-            One unit of :meth:`plan`.
-
-        Returns
-        -------
-        task : dict
-        """
-        d = self._subject(unit["subject"])
-        rows = np.flatnonzero(d.session == unit["session"])
-        train = np.flatnonzero(d.trial_index[rows] <= 9)
-        test = np.flatnonzero(d.trial_index[rows] >= 10)
-        spec = dict(
-            self.model_spec(),
-            alpha=unit["alpha"],
-            targets=list(d.target_names),
-            random_state=unit_seed(self.seed, unit["subject"], unit["session"]),
-        )
-        return spec, d.X[rows], d.y[rows], None, train, test
-
-    def model_spec(self):
-        """What :func:`sk_prnet.experiments.execute.run_unit` builds, without the data and
-        with placeholders for what varies between units (alpha, seed)."""
-        return dict(kind="seed", recipe=self.recipe, alpha=1.0, epsilon=None,
-                    max_epochs=self.max_epochs, targets=["emotion"], random_state=0)  # fmt: skip
-
-
-# ---------------------------------------------------------------------------- regression
-class RegressionExperiment:
-    """Repeated K-fold regression with PRNetRegressor (paper Tables VII, VIII and IX).
-
-    The estimator is ``TransformedTargetRegressor(Pipeline([StandardScaler(),
-    PRNetRegressor(...)]), transformer=StandardScaler())``; the metrics are RMSE, PCC and CCC
-    in units of the standardized target (z-scored once over the whole dataset, a fixed scale
-    like AffectNet's [-1, 1]).
-
-    Parameters
-    ----------
-    dataset : {"diabetes"}
-    settings : list of (alpha, epsilon)
-    cutoffs : list of (float or None) or None
-        Label-space cut-off ``c`` (Table IX): train only on samples with ``|y| <= c``,
-        evaluate on all test samples; ``None`` in the list means the full training set.
-        ``None`` (the argument): no cut-off experiment.
-    n_splits, n_repeats : int, default=5, 2
-    seed : int, default=0
-        Seeds the folds and the networks.
-    max_epochs : int or None
-        ``None``: 50.
-    lr : float, default=0.01
-    name : str, default="sweep"
-    pairing : {"split", "all"}, default="split"
-        Pairing of the PRNet models (see :class:`sk_prnet.PRNetRegressor`).
-    """
-
-    kind = "regression"
-
-    def __init__(
-        self,
-        dataset="diabetes",
-        settings=((0.0, None), (1.0, 0.25)),
-        cutoffs=None,
-        n_splits=5,
-        n_repeats=2,
-        seed=0,
-        max_epochs=None,
-        lr=0.01,
-        name="sweep",
-        pairing="split",
-    ):
-        if dataset != "diabetes":
-            raise ExperimentError(f"Unknown regression dataset {dataset!r}; use 'diabetes'.")
-        self.dataset = dataset
-        self.settings = list(settings)
-        self.cutoffs = cutoffs
-        self.n_splits = int(n_splits)
-        self.n_repeats = int(n_repeats)
-        self.seed = int(seed)
-        self.max_epochs = max_epochs
-        self.lr = float(lr)
-        self.name = name
-        self.pairing = pairing
-        self._data = None
-
-    def plan(self):
-        """Return the planned units."""
-        if self.n_splits < 2 or self.n_repeats < 1:
-            raise ExperimentError("Need --n-splits >= 2 and --n-repeats >= 1.")
-        for c in self.cutoffs or ():
-            if c is not None and not c > 0:
-                raise ExperimentError(f"Cut-offs must be positive (or 'full'), got {c}.")
-        base = _settings(
-            max_epochs=self._epochs(),
-            lr=self.lr,
-            n_splits=self.n_splits,
-            n_repeats=self.n_repeats,
-        )
-        base = _with_pairing(base, self.pairing)
-        units = []
-        for cutoff in self.cutoffs if self.cutoffs is not None else [False]:
-            params = dict(base) if cutoff is False else dict(base, cutoff=cutoff)
-            for s in self.settings:
-                for r in range(self.n_repeats):
-                    for k in range(self.n_splits):
-                        units.append(
-                            _unit(self.name, self.dataset, s, self.seed, params, repeat=r, fold=k)
-                        )
-        return units
-
-    def _epochs(self):
-        return 50 if self.max_epochs is None else int(self.max_epochs)
-
-    def _load(self):
-        if self._data is None:
-            from sklearn.datasets import load_diabetes
-            from sklearn.model_selection import RepeatedKFold
-
-            X, y = load_diabetes(return_X_y=True)
-            y = (y - y.mean()) / y.std()
-            cv = RepeatedKFold(
-                n_splits=self.n_splits, n_repeats=self.n_repeats, random_state=self.seed
-            )
-            self._data = (X.astype(np.float32), y, [test for _, test in cv.split(X)])
-        return self._data
-
-    def task(self, unit):
-        """The arguments of :func:`sk_prnet.experiments.execute.run_unit` for ``unit``.
-
-        Parameters
-        ----------
-        unit : dict
-            One unit of :meth:`plan`.
-
-        Returns
-        -------
-        task : dict
-        """
-        X, y, folds = self._load()
-        test = folds[unit["repeat"] * self.n_splits + unit["fold"]]
-        train = np.setdiff1d(np.arange(len(y)), test)
-        cutoff = unit["params"].get("cutoff")
-        if cutoff is not None:
-            train = train[np.abs(y[train]) <= cutoff]
-        spec = dict(
-            self.model_spec(),
-            alpha=unit["alpha"],
-            epsilon=unit["epsilon"],
-            random_state=unit_seed(self.seed, repeat=unit["repeat"], fold=unit["fold"]),
-        )
-        return spec, X, y, None, train, test
-
-    def model_spec(self):
-        """What :func:`sk_prnet.experiments.execute.run_unit` builds, without the data and
-        with placeholders for what varies between units (alpha, epsilon, seed)."""
-        return dict(kind="regression", alpha=1.0, epsilon=None, lr=self.lr,
-                    max_epochs=self._epochs(), pairing=self.pairing, targets=["progression"],
-                    random_state=0)  # fmt: skip
