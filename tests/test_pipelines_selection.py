@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sk_prnet.experiments.execute import _build
+from sk_prnet.experiments import SeedExperiment
 from sk_prnet.experiments.units import recipe_factory
 from sk_prnet.feature_selection import deap_fisher_criterion
 from sk_prnet.pipelines import make_deap_pipeline, make_seed_pipeline
@@ -29,9 +29,7 @@ def test_criterion_and_k_can_be_changed():
 def test_runner_seed_pipeline_selects_100_of_310():
     """`sk-prnet run seed` builds its model with the pipeline's default selection."""
     assert recipe_factory("seed", "paper")().named_steps["select"].k == 100
-    spec = dict(kind="seed", recipe="paper", alpha=0.0, epsilon=None, max_epochs=1,
-                random_state=0)  # fmt: skip
-    pipe, _ = _build(spec)
+    pipe = SeedExperiment("unused", max_epochs=1).estimator(alpha=0.0)
     rng = np.random.default_rng(0)
     y = np.repeat([-1, 0, 1], 20)
     X = rng.normal(size=(60, 310))

@@ -37,7 +37,6 @@ def test_ranknet_units_run_beside_prnet_and_are_reported_with_pcc(tmp_path, caps
     from sk_prnet import RankNetRegressor
     from sk_prnet.datasets import make_synthetic_affectnet
     from sk_prnet.experiments.affectnet import RANKNET, AffectNetExperiment
-    from sk_prnet.experiments.execute import _build
     from sk_prnet.metrics import pearson_r
 
     root = make_synthetic_affectnet(
@@ -57,8 +56,9 @@ def test_ranknet_units_run_beside_prnet_and_are_reported_with_pcc(tmp_path, caps
     exp = AffectNetExperiment(root, [(1.0, 0.15)], max_steps=2, size=32, batch_size=8,
                               augment=None, ranknet=True)  # fmt: skip
     unit = next(u for u in exp.plan() if u["model"] == RANKNET)
-    spec, (X_train, X_valid), (y_train, y_valid), *_ = exp.task(unit)
-    model, _ = _build(spec)
+    task = exp.task(unit)
+    model, X_train, y_train = task.estimator, task.X_train, task.y_train
+    X_valid, y_valid = task.X_test, task.y_test
     assert isinstance(model, RankNetRegressor) and model.module == "vgg"
     # the stored PCC is the PCC of this estimator's predictions (the unit is seeded)
     pred = model.fit(X_train, y_train).predict(X_valid)

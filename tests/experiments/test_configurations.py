@@ -175,7 +175,7 @@ from sk_prnet.experiments.execute import estimator_settings
 exps = [DeapExperiment("d"), DeapExperiment("d", recipe="authors"), SeedExperiment("s"),
         RegressionExperiment(max_epochs=2), RegressionExperiment(max_epochs=2, lr=0.02),
         AffectNetExperiment("a")]
-print(" ".join(estimator_settings(e.model_spec()) for e in exps))
+print(" ".join(estimator_settings(e.reference_estimator()) for e in exps))
 """
 
 

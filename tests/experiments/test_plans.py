@@ -69,13 +69,13 @@ def test_seed_units_record_the_settings_that_change_their_result(seed_dir, tmp_p
 def test_seed_task_reads_the_chosen_feature(seed_dir):
     experiment = SeedExperiment(seed_dir, subjects=[1], feature="de_movingAve")
     unit = experiment.plan()[0]
-    _, X, _, _, _, test = experiment.task(unit)
+    X_test = experiment.task(unit).X_test
     path = sorted((seed_dir / "ExtractedFeatures").glob("1_*.mat"))[unit["session"] - 1]
     mat = scipy.io.loadmat(path)
     # (62, T, 5) -> (T, 310), channel-major; trials 10-15 are the test rows
     rows = np.concatenate([mat[f"de_movingAve{k}"].transpose(1, 0, 2).reshape(-1, 310)
                            for k in range(10, 16)])  # fmt: skip
-    np.testing.assert_allclose(np.asarray(X)[test], rows, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(X_test), rows, rtol=1e-6)
 
 
 def test_seed_plan_names_a_missing_subject_and_the_available_ones(seed_dir):
@@ -99,10 +99,10 @@ def test_deap_tasks_get_their_units_setting_and_a_seed_shared_only_by_paired_uni
     for seed in (0, 1):
         experiment = DeapExperiment(root, settings=settings, seed=seed, max_epochs=1)
         for unit in experiment.plan():
-            spec = experiment.task(unit)[0]
-            assert (spec["alpha"], spec["epsilon"]) == (unit["alpha"], unit["epsilon"])
+            net = experiment.task(unit).network
+            assert (net.alpha, net.epsilon) == (unit["alpha"], unit["epsilon"])
             seeds.setdefault((seed, unit["subject"], unit["fold"]), set()).add(
-                spec["random_state"]
+                net.random_state
             )
     # the settings of one split share a seed (a paired comparison of models, not seeds)...
     assert all(len(s) == 1 for s in seeds.values())
@@ -120,9 +120,10 @@ def test_regression_tasks_cover_each_repeat_and_keep_the_cutoffs_boundary():
     tested = np.zeros((2, len(y)), dtype=int)
     seeds = {}
     for unit in experiment.plan():
-        spec, _, _, _, train, test = experiment.task(unit)
-        assert (spec["alpha"], spec["epsilon"]) == (unit["alpha"], unit["epsilon"])
-        seeds.setdefault((unit["repeat"], unit["fold"]), set()).add(spec["random_state"])
+        task = experiment.task(unit)
+        train, test, net = task.train_index, task.test_index, task.network
+        assert (net.alpha, net.epsilon) == (unit["alpha"], unit["epsilon"])
+        seeds.setdefault((unit["repeat"], unit["fold"]), set()).add(net.random_state)
         tested[unit["repeat"], test] += 1
         if 0 not in test:
             assert 0 in train, "|y| == cut-off is kept (|y| <= c)"
@@ -137,9 +138,9 @@ def test_seed_tasks_get_their_units_alpha_and_a_seed_shared_only_by_paired_units
     for seed in (0, 1):
         experiment = SeedExperiment(seed_dir, settings=[(0.0, None), (0.5, None)], seed=seed)
         for unit in experiment.plan():
-            spec = experiment.task(unit)[0]
-            assert spec["alpha"] == unit["alpha"]
+            net = experiment.task(unit).network
+            assert net.alpha == unit["alpha"]
             key = (seed, unit["subject"], unit["session"])
-            seeds.setdefault(key, set()).add(spec["random_state"])
+            seeds.setdefault(key, set()).add(net.random_state)
     assert all(len(s) == 1 for s in seeds.values())
     assert len({s.pop() for s in seeds.values()}) == len(seeds) == 2 * 2 * 2

@@ -1,7 +1,7 @@
 """What reaches the model, for every experiment: rows, targets, ranking targets, baselines.
 
 Each experiment's units are run through their public path (``plan()`` -> ``task(unit)`` ->
-:func:`sk_prnet.experiments.execute.run_unit`) with the real estimator replaced by a real
+:func:`sk_prnet.experiments.execute.run_task`) with the real estimator replaced by a real
 subclass that records its ``fit``/``predict`` arguments and then trains as usual (no mock of
 training). The estimators are built by the runner itself, from ``sk_prnet.estimators``, so
 the spy is put there with pytest's ``monkeypatch`` (the runner has, on purpose, no testing
@@ -24,7 +24,7 @@ from sk_prnet.experiments import (
     RegressionExperiment,
     SeedExperiment,
 )
-from sk_prnet.experiments.execute import run_unit
+from sk_prnet.experiments.execute import run_task
 
 DEAP_WINDOWS = 2  # 4 s trials cut into 2 s windows without overlap (the paper's recipe)
 
@@ -64,9 +64,17 @@ def _spy(monkeypatch, name):
 
 
 def _run(experiment, unit):
-    spec, X, y, rank, train, test = experiment.task(unit)
-    run_unit(unit, spec, X, y, rank, train, test)
-    return X, train, test
+    task = experiment.task(unit)
+    run_task(task)
+    return task, task.train_index, task.test_index
+
+
+def _all_rows(task):
+    """The experiment's whole data set of the task (its training and test rows in place)."""
+    X_train, X_test = np.asarray(task.X_train), np.asarray(task.X_test)
+    X = np.empty((len(X_train) + len(X_test), *X_train.shape[1:]), dtype=X_train.dtype)
+    X[task.train_index], X[task.test_index] = X_train, X_test
+    return X
 
 
 def _rewrite_deap(path, change):
@@ -153,8 +161,7 @@ def test_deap_authors_recipe_subtracts_each_trials_own_baseline(deap_dir, tmp_pa
         experiment = DeapExperiment(root, subjects=[subject], recipe="authors",
                                     settings=[(0.0, None)], max_epochs=1)  # fmt: skip
         (unit, *_) = experiment.plan()
-        spec, X, *_ = experiment.task(unit)
-        return np.asarray(X, dtype=np.float64)
+        return np.asarray(_all_rows(experiment.task(unit)), dtype=np.float64)
 
     for subject in (1, 2):
         plain, moved = features(deap_dir, subject), features(scaled, subject)
@@ -202,12 +209,12 @@ def test_seed_trains_on_trials_1_to_9_and_tests_on_10_to_15_of_the_same_session(
             return np.concatenate([np.full(mat[f"de_LDS{k}"].shape[1], label[k - 1])
                                    for k in trials])  # fmt: skip
 
-        X, train, test = _run(experiment, unit)
+        task, train, test = _run(experiment, unit)
         assert np.intersect1d(train, test).size == 0
         fit = calls[-1]
         np.testing.assert_array_equal(fit["y"], labels(range(1, 10)))
         assert fit["n_predict"] == len(labels(range(10, 16)))
-        np.testing.assert_allclose(np.asarray(X)[test], rows(range(10, 16)), rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(task.X_test), rows(range(10, 16)), rtol=1e-6)
         # the rows themselves: the recipe's preprocessing of this session's trials 1-9
         pre = make_seed_pipeline()[:-1].fit(rows(range(1, 10)), labels(range(1, 10)))
         np.testing.assert_allclose(fit["X"], pre.transform(rows(range(1, 10))), atol=1e-5)
@@ -284,8 +291,7 @@ def test_affectnet_cutoff_trains_on_the_kept_training_images(tmp_path, monkeypat
     truth = {s: df[["arousal", "valence"]].to_numpy(np.float32) for s, df in csv.items()}
     truth = {s: t[(t > -2).all(axis=1)] for s, t in truth.items()}
     for unit in units:
-        spec, (X_train, X_valid), (y_train, y_valid), *_ = experiment.task(unit)
-        run_unit(unit, spec, (X_train, X_valid), (y_train, y_valid), None, None, None)
+        run_task(experiment.task(unit))
         fit = calls[-1]
         c = unit["params"].get("cutoff")
         expected = truth["training"]
@@ -332,7 +338,7 @@ def test_deap_authors_recipe_reaches_the_model_as_the_script_computes_it(deap_di
     experiment = DeapExperiment(deap_dir, subjects=[subject], recipe="authors",
                                 settings=[(0.0, None)], max_epochs=1)  # fmt: skip
     (unit, *_) = experiment.plan()
-    _, X, *_ = experiment.task(unit)
+    X = _all_rows(experiment.task(unit))
     with open(deap_dir / f"s{subject:02d}.dat", "rb") as f:
         eeg = pickle.load(f, encoding="latin1")["data"][trial, :32]
     n = eeg.shape[1] - 3 * 128
