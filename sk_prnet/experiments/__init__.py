@@ -15,11 +15,9 @@
 """
 
 # the package's experiments, registered in this order (the order of ``sk-prnet run --help``)
-from .deap import DeapExperiment
-from .seed import SeedExperiment
-from .sweep import SweepExperiment
-from .cutoff import CutoffExperiment
 from .affectnet import AffectNetExperiment
+from .cutoff import CutoffExperiment
+from .deap import DeapExperiment
 from .protocol import Experiment, ExperimentError, FitTask
 from .registry import experiments, get_experiment, register
 from .regression import RegressionExperiment
@@ -35,7 +33,9 @@ from .report import (
     summary_table,
 )
 from .runner import RunInterrupted, RunReport, run_experiment
+from .seed import SeedExperiment
 from .store import ResultsStore, StoreError, load_results
+from .sweep import SweepExperiment
 from .tables import experiment_tables
 from .units import sweep_settings
 

@@ -161,7 +161,21 @@ class AffectNetExperiment(Experiment):
 
     def estimator(self, alpha=1.0, epsilon=None, random_state=0, ranknet=False):
         """A unit's VGG network: ``PRNetRegressor`` (paper Section IV-A: FC 256 heads, SGD,
-        weight decay 1e-4) or, with ``ranknet``, ``RankNetRegressor`` (Section IV-C)."""
+        weight decay 1e-4) or, with ``ranknet``, ``RankNetRegressor`` (Section IV-C).
+
+        Parameters
+        ----------
+        alpha : float, default=1.0
+            Weight of the ranking loss (0: the baseline).
+        epsilon : float or None, default=None
+            Rank tolerance (``None``: the network's default).
+        random_state : int, default=0
+        ranknet : bool, default=False
+
+        Returns
+        -------
+        estimator : PRNetRegressor or RankNetRegressor
+        """
         from ..estimators import PRNetRegressor, RankNetRegressor
 
         common = dict(module="vgg", weight_decay=1e-4, max_steps=self.max_steps,

@@ -154,6 +154,19 @@ class DeapExperiment(Experiment):
 
         ``skip_features`` drops the feature step (the features are computed once per
         subject, when the recipe's first step is ``"features"``).
+
+        Parameters
+        ----------
+        alpha : float, default=1.0
+            Weight of the ranking loss (0: the baseline).
+        epsilon : float or None, default=None
+            Rank tolerance (``None``: the network's default).
+        random_state : int, default=0
+        skip_features : bool, default=False
+
+        Returns
+        -------
+        estimator : sklearn.pipeline.Pipeline
         """
         import sklearn
 

@@ -11,7 +11,8 @@ import re
 
 __all__ = ["IMAGE_KINDS", "check_device", "parse_device", "unit_device", "worker_index"]
 
-#: Unit kinds (``spec["kind"]``) that train a CNN on images.
+#: Unit kinds that train a CNN on images (a :class:`~sk_prnet.experiments.FitTask` with
+#: ``images=True`` is of kind ``"images"``).
 IMAGE_KINDS = frozenset({"images"})
 
 _DEVICE_RE = re.compile(r"^(auto|cpu|cuda|cuda:\d+)$")
@@ -88,7 +89,8 @@ def unit_device(requested, kind, worker, device_count):
     requested : str
         The ``--device`` value; anything but ``"auto"`` is returned as is.
     kind : str
-        The unit's kind (``spec["kind"]``): ``"images"`` trains the VGG; the others are the
+        The unit's kind (``"images"`` for a ``FitTask`` with ``images=True``): ``"images"``
+        trains the VGG; the others are the
         small EEG/regression networks.
     worker : int
         Index of the worker process running the unit (see :func:`worker_index`).

@@ -167,6 +167,7 @@ class Experiment(ABC):
         ----------
         parser : argparse.ArgumentParser
         """
+        return None  # no options of its own: only the runner's
 
     @classmethod
     def from_args(cls, args):

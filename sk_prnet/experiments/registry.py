@@ -11,17 +11,17 @@ _REGISTRY = {}
 _MISSING = object()
 
 
-def register(cls):
+def register(experiment_class):
     """Register an experiment class under its ``name`` (a class decorator).
 
     Parameters
     ----------
-    cls : type
+    experiment_class : type
         A subclass of :class:`~sk_prnet.experiments.protocol.Experiment` with a ``name``.
 
     Returns
     -------
-    cls : type
+    experiment_class : type
         Unchanged.
 
     Raises
@@ -29,6 +29,7 @@ def register(cls):
     ValueError
         If ``cls`` has no ``name`` or another class is registered under it.
     """
+    cls = experiment_class
     name = getattr(cls, "name", None)
     if not isinstance(name, str) or not name:
         raise ValueError(f"{cls.__qualname__} needs a class attribute `name` (a string).")

@@ -113,7 +113,20 @@ class RegressionExperiment(Experiment):
         return self._data
 
     def estimator(self, alpha=1.0, epsilon=None, random_state=0):
-        """The z-scored pipeline and target around a unit's ``PRNetRegressor``."""
+        """The z-scored pipeline and target around a unit's ``PRNetRegressor``.
+
+        Parameters
+        ----------
+        alpha : float, default=1.0
+            Weight of the ranking loss (0: the baseline).
+        epsilon : float or None, default=None
+            Rank tolerance (``None``: the network's default).
+        random_state : int, default=0
+
+        Returns
+        -------
+        estimator : sklearn.compose.TransformedTargetRegressor
+        """
         from sklearn.compose import TransformedTargetRegressor
         from sklearn.pipeline import Pipeline
         from sklearn.preprocessing import StandardScaler

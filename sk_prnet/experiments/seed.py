@@ -137,7 +137,18 @@ class SeedExperiment(Experiment):
         return self._cache[subject]
 
     def estimator(self, alpha=1.0, random_state=0):
-        """The recipe's pipeline of a unit (ranking by class order: no epsilon)."""
+        """The recipe's pipeline of a unit (ranking by class order: no epsilon).
+
+        Parameters
+        ----------
+        alpha : float, default=1.0
+            Weight of the ranking loss (0: the baseline).
+        random_state : int, default=0
+
+        Returns
+        -------
+        estimator : sklearn.pipeline.Pipeline
+        """
         factory = recipe_factory("seed", self.recipe)
         return factory(**net_params(alpha, None, random_state, max_epochs=self.max_epochs))
 

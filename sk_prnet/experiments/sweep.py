@@ -40,7 +40,17 @@ class SweepExperiment(Experiment):
         return self.experiment.plan()
 
     def task(self, unit):
-        """The task of the wrapped experiment."""
+        """The task of the wrapped experiment.
+
+        Parameters
+        ----------
+        unit : dict
+            One unit of :meth:`plan`.
+
+        Returns
+        -------
+        task : FitTask
+        """
         return self.experiment.task(unit)
 
     def reference_estimator(self):

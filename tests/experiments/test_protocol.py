@@ -22,10 +22,10 @@ from sk_prnet.experiments import (
     get_experiment,
     load_results,
     register,
+    registry,
     render_report,
     run_experiment,
 )
-from sk_prnet.experiments import registry
 from sk_prnet.experiments.report import aggregate, subject_means, summary_table
 from sk_prnet.experiments.units import (
     CLASSIFICATION_METRICS,
