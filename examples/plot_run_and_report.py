@@ -18,6 +18,7 @@ and reported. From the shell the equivalent is::
 
 # %%
 import os
+import signal
 import tempfile
 from pathlib import Path
 
@@ -47,10 +48,19 @@ experiment = RegressionExperiment(
 # %%
 # A first run, stopped after three units
 # --------------------------------------
-# ``stop_after`` simulates an interruption: the run stops as Ctrl-C would, with three
-# units committed.
+# A real SIGINT (what Ctrl-C sends) after the third unit is written: the run stops at once,
+# with three units committed. (The runner logs one line per written unit when
+# ``progress=False``; this log function sends the signal.)
+
+
+def log(line):
+    print(line)
+    if line.startswith("[3/"):
+        signal.raise_signal(signal.SIGINT)
+
+
 try:
-    run_experiment(experiment, store, progress=False, stop_after=3)
+    run_experiment(experiment, store, progress=False, log=log)
 except RunInterrupted as stopped:  # what Ctrl-C raises too, after the store is consistent
     print(stopped.report.message())
 

@@ -262,11 +262,6 @@ def run_experiment(
             raise RunInterrupted(report, stop.signum) from None
 
 
-#: Called with the run's report after each unit is written (tests set it to stop a run at a
-#: chosen unit); ``None`` in normal use.
-_after_unit = None
-
-
 def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, command, log,
          device):  # fmt: skip
     from tqdm.auto import tqdm
@@ -354,8 +349,6 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
                     f"[{report.ran}/{len(todo)}] {describe_unit(unit)}: "
                     f"{result['wall_time']:.1f} s (ETA {eta:.0f} s)"
                 )
-            if _after_unit is not None:
-                _after_unit(report)
         status = "complete"
     except KeyboardInterrupt:
         stop.armed = False  # a second signal must not cut the cleanup short

@@ -50,25 +50,22 @@ def _check_exactly_once(path, n_planned):
 
 
 def _stop_after(n, *args, **kwargs):
-    """``run_experiment`` interrupted (as by Ctrl-C) once ``n`` units were written: through
-    the runner's private per-unit hook, not a parameter of its public signature."""
-    from sk_prnet.experiments import runner
+    """``run_experiment`` stopped by a real SIGINT (what Ctrl-C sends) once ``n`` units were
+    written: the runner logs a line per written unit (``progress=False``), and this log
+    sends the signal -- no testing hook in the runner."""
+    import signal
 
-    def after_unit(report):
-        if report.ran >= n:
-            raise KeyboardInterrupt
+    def log(line):
+        if line.startswith(f"[{n}/"):
+            signal.raise_signal(signal.SIGINT)
 
-    runner._after_unit = after_unit
-    try:
-        return run_experiment(*args, **kwargs)
-    finally:
-        runner._after_unit = None
+    return run_experiment(*args, progress=False, log=log, **kwargs)
 
 
 def test_ctrl_c_keeps_finished_units_and_resume_runs_the_rest(tmp_path):
     path = tmp_path / "r.sqlite"
     with pytest.raises(RunInterrupted) as info:
-        _stop_after(3, _tiny(), path, progress=False, log=lambda s: None)
+        _stop_after(3, _tiny(), path)
     assert info.value.report.missing == 5 and "again" in info.value.report.message()
     assert len(ResultsStore(path).done_keys()) == 3
     assert ResultsStore(path).integrity_check() == "ok"
