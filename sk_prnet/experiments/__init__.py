@@ -14,7 +14,7 @@
   :mod:`.config`); :func:`report_frame` gives the same as one tidy table (the CSV report).
 """
 
-# the package's experiments, registered in this order (the order of ``sk-prnet run --help``)
+# the package's experiments (importing their modules registers them)
 from .affectnet import AffectNetExperiment
 from .cutoff import CutoffExperiment
 from .deap import DeapExperiment

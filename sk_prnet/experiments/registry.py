@@ -69,10 +69,10 @@ def get_experiment(name, default=_MISSING):
 
 
 def experiments():
-    """Names of the registered experiments, in registration order.
+    """Names of the registered experiments, sorted (the order of ``sk-prnet run --help``).
 
     Returns
     -------
     names : list of str
     """
-    return list(_REGISTRY)
+    return sorted(_REGISTRY)
