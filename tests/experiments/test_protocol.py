@@ -154,7 +154,8 @@ def test_registering_a_second_class_under_a_taken_name_is_refused():
 
     with pytest.raises(ValueError, match="'deap' is registered already"):
         register(Other)
-    with pytest.raises(KeyError, match="No experiment named 'nope'; registered: affectnet, cutoff, deap, seed, sweep."):
+    names = "affectnet, cutoff, deap, seed, sweep"
+    with pytest.raises(KeyError, match=f"No experiment named 'nope'; registered: {names}"):
         get_experiment("nope")
 
 
