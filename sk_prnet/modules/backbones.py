@@ -154,8 +154,25 @@ def register_backbone(name, cls=None):
 
 
 def backbone_class(spec):
-    """The backbone class a ``module=`` value stands for (a name's registry entry, the
-    class itself, or an instance's type); ``None`` for anything else."""
+    """The backbone class a ``module=`` value stands for.
+
+    Parameters
+    ----------
+    spec : str or type of nn.Module or nn.Module
+        A name in :data:`BACKBONES`, a module class or an instance.
+
+    Returns
+    -------
+    cls : type of nn.Module or None
+        The name's registry entry, the class itself or the instance's type; ``None`` for an
+        unknown name or anything else.
+
+    Examples
+    --------
+    >>> from sk_prnet.modules import MLPBackbone, backbone_class
+    >>> backbone_class("mlp") is MLPBackbone
+    True
+    """
     if isinstance(spec, str):
         return BACKBONES.get(spec)
     if isinstance(spec, nn.Module):
@@ -165,7 +182,7 @@ def backbone_class(spec):
     return None
 
 
-def input_shape_kwargs(cls, input_shape):
+def input_shape_kwargs(backbone_cls, input_shape):
     """Constructor arguments of a backbone class derived from the shape of one sample.
 
     By parameter name, for any backbone class (named or the user's): ``in_features`` gets
@@ -175,7 +192,7 @@ def input_shape_kwargs(cls, input_shape):
 
     Parameters
     ----------
-    cls : type of nn.Module
+    backbone_cls : type of nn.Module
     input_shape : tuple of int
         Shape of one sample, without the batch axis.
 
@@ -197,7 +214,7 @@ def input_shape_kwargs(cls, input_shape):
     {'in_channels': 3}
     """
     try:
-        params = inspect.signature(cls).parameters
+        params = inspect.signature(backbone_cls).parameters
     except (TypeError, ValueError):  # e.g. a C-implemented signature: nothing to infer
         return {}
     shape = tuple(int(s) for s in input_shape)
@@ -207,7 +224,7 @@ def input_shape_kwargs(cls, input_shape):
     if "in_channels" in params:
         if len(shape) != 3:
             raise ValueError(
-                f"{cls.__name__} takes images: it needs samples of shape (channels, "
+                f"{backbone_cls.__name__} takes images: it needs samples of shape (channels, "
                 f"height, width), i.e. X of shape (n_samples, channels, height, width); "
                 f"got samples of shape {shape}."
             )

@@ -59,6 +59,9 @@ class PairwiseRankingLoss(nn.Module):
     torch.Size([])
     """
 
+    def __init__(self):
+        super().__init__()
+
     def forward(self, y_pred, codes, weight=None, *, module, pairing="split"):
         """Mean cross-entropy of the relation logits over the counted pairs and targets.
 
