@@ -188,15 +188,6 @@ class PRNetBase(
         """
         return self._get_metadata_request()
 
-    def _ranking_weight(self):
-        """The validated weight of the pair loss; 0 skips pairing entirely. Here 1: without
-        ``alpha`` (RankNet) the pair loss is the whole loss."""
-        return 1.0
-
-    def _soft_labels(self):
-        """True when the batches must carry their ranking values (soft relation labels)."""
-        return False
-
     def _check_hyperparameters(self):
         self._rank_weight = self._ranking_weight()
         check_epsilon(self.epsilon)

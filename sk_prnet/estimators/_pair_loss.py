@@ -19,6 +19,15 @@ __all__ = ["PairLossMixin"]
 class PairLossMixin:
     """``rank_criterion_`` and the ranking term of the loss (private)."""
 
+    def _ranking_weight(self):
+        """The validated weight of the pair loss; 0 skips pairing entirely. Here 1: without
+        ``alpha`` (RankNet) the pair loss is the whole loss."""
+        return 1.0
+
+    def _soft_labels(self):
+        """True when the batches must carry their ranking values (soft relation labels)."""
+        return False
+
     def initialize_criterion(self):
         """skorch's ``criterion_``, and ``rank_criterion_``, the pair loss.
 
