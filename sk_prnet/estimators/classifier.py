@@ -37,14 +37,18 @@ class PRNetClassifier(ClassifierMixin, ClassificationTargetsMixin, PairHeadMixin
 
     Parameters
     ----------
-    module : {"mlp", "vgg"} or nn.Module class or instance, default="mlp"
+    module : str or nn.Module class or instance, default="mlp"
         Embedding backbone; inputs may be float arrays or ``uint8`` images (e.g. the
         memory-mapped AffectNet cache), which are read and scaled by 1/255 batch by batch
-        on the device, never converted as a whole. ``"mlp"``: FC layers
+        on the device, never converted as a whole. A name from
+        :data:`sk_prnet.modules.BACKBONES` (add one with
+        :func:`~sk_prnet.modules.register_backbone`): ``"mlp"``: FC layers
         (``module__hidden_sizes``, default (128, 128), the paper's EEG net); ``"vgg"``: the
         paper's 5-stage CNN (``module__channels``). A user module maps ``X`` to ``(n, d)``
-        embeddings; ``d`` is inferred. ``module__task_hidden`` / ``module__ranking_hidden``
-        add a hidden layer to the task / ranking heads (paper images: 256).
+        embeddings; ``d`` is inferred, and a class's ``in_features`` / ``in_channels`` /
+        ``input_shape`` come from ``X`` (:func:`~sk_prnet.modules.input_shape_kwargs`),
+        as for the named ones. ``module__task_hidden`` / ``module__ranking_hidden`` add a
+        hidden layer to the task / ranking heads (paper images: 256).
     alpha : float, default=1.0
         Weight of the ranking loss; ``0`` is exactly the plain baseline (ranking head never
         evaluated during training).

@@ -39,11 +39,13 @@ class RankNetRegressor(RegressorMixin, RegressionTargetsMixin, PRNetBase):
 
     Parameters
     ----------
-    module : {"mlp", "vgg"} or nn.Module class or instance, default="mlp"
+    module : str or nn.Module class or instance, default="mlp"
         Embedding backbone, as in :class:`PRNetClassifier`. ``module__score_hidden`` sets
-        the hidden layer of the score head: by default 256 for ``module="vgg"`` (the paper's
-        RankNet uses its baseline CNN: VGG backbone, FC 256 + ReLU, then the score) and none
-        (one linear layer) otherwise; ``module__score_hidden=None`` forces a linear head.
+        the hidden layer of the score head: by default 256 on a
+        :class:`~sk_prnet.modules.VGGBackbone` (``module="vgg"``, the class or an instance;
+        the paper's RankNet uses its baseline CNN: VGG backbone, FC 256 + ReLU, then the
+        score) and none (one linear layer) otherwise; ``module__score_hidden=None`` forces a
+        linear head.
     epsilon : float, default=0.15
         Rank tolerance in units of the targets: closer pairs get the tie target 1/2.
     pairing : {"split", "all"}, default="split"

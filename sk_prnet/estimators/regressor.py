@@ -26,7 +26,7 @@ class PRNetRegressor(
 
     Parameters
     ----------
-    module : {"mlp", "vgg"} or nn.Module class or instance, default="mlp"
+    module : str or nn.Module class or instance, default="mlp"
         Embedding backbone, as in :class:`PRNetClassifier`. The paper's image configuration
         is ``module="vgg", module__task_hidden=256, module__ranking_hidden=256``.
     alpha : float, default=1.0
