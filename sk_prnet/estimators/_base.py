@@ -162,7 +162,16 @@ class PRNetBase(
         """
         if "callbacks" in params and not self.initialized_:
             vars(self)["callbacks"] = params.pop("callbacks")
-        return super().set_params(**params)
+        if not self.initialized_ or "device" in params:
+            return super().set_params(**params)
+        # skorch moves re-initialized components (e.g. on criterion__*) to ``self.device``:
+        # give it the resolved device for the call only, as ``initialize`` does
+        requested = self.device
+        vars(self)["device"] = getattr(self, "device_", None) or resolve_device(requested)
+        try:
+            return super().set_params(**params)
+        finally:
+            vars(self)["device"] = requested
 
     def get_default_callbacks(self):
         """skorch's epoch timer and print log (losses are recorded by the fit loop itself)."""

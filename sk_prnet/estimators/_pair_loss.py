@@ -48,6 +48,20 @@ class PairLossMixin:
         self.rank_criterion_ = self.initialized_instance(spec, kwargs)
         return self
 
+    def __setstate__(self, state):
+        # an estimator pickled before rank_criterion existed: the estimator's default pair
+        # loss (the one it trained with), so that it can continue training
+        old = "rank_criterion" not in state
+        if old:
+            params = inspect.signature(type(self)).parameters
+            state["rank_criterion"] = params["rank_criterion"].default
+        super().__setstate__(state)
+        if old and self.initialized_:
+            spec = self.rank_criterion
+            kwargs = {"criterion": self.criterion_} if _takes(spec, "criterion") else {}
+            with self._current_init_context("criterion"):
+                self.rank_criterion_ = spec(**kwargs)
+
     def _rank_output_scale(self, n_targets):
         """Factor turning the ranking loss's mean over outputs into the task loss's
         reduction over outputs: 1 (mean, the regressors); classifiers sum (``n_targets``)."""

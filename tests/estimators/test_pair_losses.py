@@ -165,3 +165,29 @@ def test_every_estimator_has_rank_criterion_with_its_default():
     assert PRNetClassifier().get_params()["rank_criterion"] is PairwiseRankingLoss
     assert PRNetRegressor().get_params()["rank_criterion"] is PairwiseRankingLoss
     assert RankNetRegressor().get_params()["rank_criterion"] is RankNetLoss
+
+
+def test_pair_loss_parameters_change_on_a_fitted_default_estimator(eeg_like):
+    """``set_params(rank_criterion__*)`` re-initializes the pair loss also with the default
+    ``device="auto"`` (skorch moves it to the device), and the parameter stays "auto"."""
+    X, _, ratings, _ = eeg_like
+    reg = PRNetRegressor(rank_criterion=PairMarginLoss, max_epochs=1, random_state=0)
+    reg.fit(X, ratings[:, 0]).set_params(rank_criterion__margin=3.0, criterion__reduction="sum")
+    assert reg.rank_criterion_.margin == 3.0 and reg.criterion_.reduction == "sum"
+    assert reg.device == "auto"
+    assert np.isfinite(reg.partial_fit(X, ratings[:, 0]).history[-1, "train_loss"])
+
+
+@pytest.mark.parametrize("cls", [PRNetRegressor, RankNetRegressor])
+def test_an_estimator_pickled_before_rank_criterion_continues_training(eeg_like, fast, cls):
+    """A pickle of a fitted estimator from before the parameter existed (no
+    ``rank_criterion``/``rank_criterion_`` in its state) loads with its default pair loss."""
+    X, _, ratings, _ = eeg_like
+    net = cls(epsilon=0.5, **{**fast, "max_epochs": 1}).fit(X, ratings[:, 0])
+    del net.rank_criterion_  # skorch's __delattr__ also unregisters the component
+    del vars(net)["rank_criterion"]
+    assert "rank_criterion" not in net.prefixes_ + net._criteria
+    old = pickle.loads(pickle.dumps(net))
+    assert old.rank_criterion is cls().rank_criterion
+    assert type(old.rank_criterion_) is cls().rank_criterion
+    assert np.isfinite(old.partial_fit(X, ratings[:, 0]).history[-1, "train_loss"])
