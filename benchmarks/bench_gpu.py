@@ -29,7 +29,7 @@ import torch
 
 from sk_prnet import PRNetRegressor
 from sk_prnet.estimators._batches import TrainingBatches
-from sk_prnet.estimators._checks import resolve_device
+from sk_prnet.estimators._validation import resolve_device
 from sk_prnet.modules import pair_codes
 
 PAPER = dict(batch_size=128, size=96, channels=(64, 128, 256, 512, 512), steps=20, n=4096)

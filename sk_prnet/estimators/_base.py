@@ -10,6 +10,11 @@ It keeps skorch's machinery (callbacks, history, ``initialize_*``, ``set_params`
 * batches are sliced from device tensors instead of a ``DataLoader`` (see ``_batches``);
 * ``random_state`` seeds init, shuffling and pairing inside a forked torch RNG state;
 * ``device="auto"`` is resolved at fit into ``device_`` without rewriting the parameter.
+
+It has neither ``alpha`` nor pairwise inference: the estimators combine it with a target
+piece (``_targets``) and, for PRNet's trainable pair head, ``PairHeadMixin`` (``alpha``,
+``compare``/``rank_scores``); RankNet is this base with a score module and
+``rank_criterion=RankNetLoss``.
 """
 
 import warnings
@@ -29,13 +34,19 @@ from skorch.utils import TeeGenerator
 from torch.utils.data import DataLoader
 
 from ..exceptions import TrainingDivergedError, TrainingInterruptedWarning
-from ..modules import PAIRINGS, build_prnet, pair_codes, ranking_loss
+from ..modules import PAIRINGS, pair_codes
 from ..modules.augment import make_augment
 from ..ordinal import check_epsilon
 from ._batches import TrainingBatches, free_device_memory
 from ._callbacks import QuietPrintLog
 from ._checkpoint import StepCheckpointer
-from ._checks import (
+from ._determinism import deterministic_algorithms
+from ._optim import FusedSGDMixin, prime_momentum_buffers
+from ._outcome import check_finite_loss, early_stopped, interrupt_message
+from ._pair_loss import PairLossMixin
+from ._predict import PredictMixin
+from ._validation import (
+    InputValidationMixin,
     _check_real,
     _overrides,
     forked_devices,
@@ -43,22 +54,9 @@ from ._checks import (
     resolve_device,
     seed_forked,
 )
-from ._determinism import deterministic_algorithms
-from ._inference import PairwiseInferenceMixin
-from ._optim import FusedSGDMixin, prime_momentum_buffers
-from ._outcome import check_finite_loss, early_stopped, interrupt_message
-from ._predict import PredictMixin
-from ._rank_options import RankLossOptionsMixin
-from ._validation import InputValidationMixin
 from ._weights import LossWeightsMixin
 
-__all__ = ["PRNetBase", "NO_ALPHA"]
-
-#: Passed as ``alpha`` by estimators without that parameter.
-NO_ALPHA = object()
-
-# module__* keys consumed by the PRNet module itself; every other one goes to the backbone.
-_HEAD_PARAMS = ("task_hidden", "ranking_hidden")
+__all__ = ["PRNetBase"]
 
 
 class PRNetBase(
@@ -66,19 +64,19 @@ class PRNetBase(
     LossWeightsMixin,
     FusedSGDMixin,
     PredictMixin,
-    PairwiseInferenceMixin,
-    RankLossOptionsMixin,
+    PairLossMixin,
     NeuralNet,
 ):
     """Shared implementation of the PRNet estimators (private; use the subclasses).
 
-    Subclasses implement four hooks: ``_encode_targets`` (validate ``y``, set fitted label
-    attributes, return encoded task targets, default ranking values and their tolerance),
-    ``_n_task_outputs``, ``get_task_loss`` and ``_decode`` (task outputs to predictions).
-    Optional hooks: ``_ranking_weight`` (validated weight of the ranking loss, ``alpha``),
-    ``get_rank_loss`` (the pairwise loss of a batch), ``_rank_output_scale`` (its reduction
-    over outputs), ``_loss_weights`` (per-sample weights from ``sample_weight``),
-    ``_check_label_ranking`` and ``initialize_module``.
+    The estimators combine it with a target piece (``_targets``: ``_encode_targets``,
+    ``_n_task_outputs``, ``_decode``) and implement ``get_task_loss`` and ``_build_module``
+    (the module for the fitted input shape). The pair loss is the ``rank_criterion``
+    (``sk_prnet.modules.losses``). Optional hooks: ``_ranking_weight`` (validated weight of
+    the pair loss, 1 here; ``alpha`` with a pair head), ``_rank_term`` and
+    ``_batch_rank_weight`` (the pair loss and its weight in a batch),
+    ``_rank_output_scale`` (its reduction over outputs), ``_loss_weights`` (per-sample
+    weights from ``sample_weight``) and ``_check_label_ranking``.
     """
 
     # skorch attributes that are not constructor parameters here.
@@ -97,7 +95,7 @@ class PRNetBase(
         module="mlp",
         *,
         criterion,
-        alpha=1.0,
+        rank_criterion,
         epsilon=0.25,
         pairing="split",
         optimizer=torch.optim.SGD,
@@ -121,10 +119,8 @@ class PRNetBase(
         prefetch=2,
         **kwargs,
     ):
-        self.module = module
-        self.criterion = criterion
-        if alpha is not NO_ALPHA:  # RankNetRegressor has no alpha: it only ranks
-            self.alpha = alpha
+        # through vars(): skorch's __setattr__ refuses nn.Module instances outside initialize_*
+        vars(self).update(module=module, criterion=criterion, rank_criterion=rank_criterion)
         self.epsilon = epsilon
         self.pairing = pairing
         self.optimizer = optimizer
@@ -166,7 +162,16 @@ class PRNetBase(
         """
         if "callbacks" in params and not self.initialized_:
             vars(self)["callbacks"] = params.pop("callbacks")
-        return super().set_params(**params)
+        if not self.initialized_ or "device" in params:
+            return super().set_params(**params)
+        # skorch moves re-initialized components (e.g. on criterion__*) to ``self.device``:
+        # give it the resolved device for the call only, as ``initialize`` does
+        requested = self.device
+        vars(self)["device"] = getattr(self, "device_", None) or resolve_device(requested)
+        try:
+            return super().set_params(**params)
+        finally:
+            vars(self)["device"] = requested
 
     def get_default_callbacks(self):
         """skorch's epoch timer and print log (losses are recorded by the fit loop itself)."""
@@ -192,13 +197,8 @@ class PRNetBase(
         """
         return self._get_metadata_request()
 
-    def _ranking_weight(self):
-        """The validated weight of the ranking loss (``alpha``); 0 skips pairing entirely."""
-        return float(_check_real("alpha", self.alpha, 0))
-
     def _check_hyperparameters(self):
         self._rank_weight = self._ranking_weight()
-        self._check_rank_options()
         check_epsilon(self.epsilon)
         if self.pairing not in PAIRINGS:
             raise ValueError(f"pairing must be one of {PAIRINGS}, got {self.pairing!r}.")
@@ -357,13 +357,8 @@ default=None
             vars(self)["device"] = requested
 
     def initialize_module(self):
-        """Build the PRNet module for the fitted input shape and targets."""
-        kwargs = self.get_params_for("module")
-        heads = {k: kwargs.pop(k) for k in _HEAD_PARAMS if k in kwargs}
-        self.module_ = build_prnet(
-            self.module, self.input_shape_, self._n_task_outputs(), self.n_targets_,
-            **heads, **kwargs,
-        )  # fmt: skip
+        """Build the module for the fitted input shape and targets (``_build_module``)."""
+        self.module_ = self._build_module(self.get_params_for("module"))
         return self
 
     def _fit_loop(self, data, X, y):
@@ -552,24 +547,6 @@ default=None
         elif loss is None:  # no task loss and no counted pair in this batch
             loss = y_pred[0].sum() * 0.0
         return loss
-
-    def _rank_output_scale(self, n_targets):
-        """Factor turning the ranking loss's mean over outputs into the task loss's
-        reduction over outputs: 1 (mean, the regressors); classifiers sum (``n_targets``)."""
-        return 1
-
-    def get_rank_loss(self, y_pred, codes, weight=None):
-        """Mean pairwise loss of a batch (PRNet: cross-entropy of the pair head's relations).
-
-        ``y_pred`` is the module's output (with the pair head's projection as a third item
-        in training), ``codes`` the batch's pair relation codes, ``weight`` the batch's
-        sample weights or ``None`` (see :func:`sk_prnet.modules.ranking_loss`). The mean is
-        over pairs and outputs.
-        """
-        projection = y_pred[2] if len(y_pred) > 2 else None
-        return ranking_loss(
-            self.module_.pair_head, y_pred[1], codes, self.pairing, projection, weight
-        )
 
     # ------------------------------------------------------------------ persistence
     def __setstate__(self, state):

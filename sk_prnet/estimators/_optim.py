@@ -12,8 +12,11 @@ warm start from ``alpha=0``) would then meet a missing buffer and fail. Such a p
 a zero buffer just before its first update (:func:`prime_momentum_buffers`): with SGD's
 default ``dampening=0`` the update ``buf = momentum * 0 + grad`` is exactly torch's first
 step ``buf = grad``. All parameters stay in one group, so a step is one kernel call (a second
-group cost ~60 us a step, ~6 % of the paper's EEG step). User modules may leave parameters
-unused in some steps, so fused SGD is used with the built-in backbones only.
+group cost ~60 us a step, ~6 % of the paper's EEG step). The same holds for any backbone, named
+or the user's: a parameter unused in some steps keeps its buffer (fused SGD skips parameters
+without a gradient). Eligibility depends only on the optimizer's arguments and on the
+parameters (floating point, all trainable: a frozen parameter would never get its buffer and
+keep the priming check running every step).
 """
 
 import inspect
@@ -43,7 +46,8 @@ def optimizer_arguments(net, args, kwargs, named_parameters):
 
     Adds ``momentum`` and ``weight_decay`` (constructor parameters of the estimators) when the
     optimizer accepts them and the user did not set them through ``optimizer__*``, and turns
-    on the fused SGD kernel for the default optimizer on the built-in backbones.
+    on the fused SGD kernel for the default optimizer (any backbone whose parameters are
+    all trainable floating-point tensors).
 
     Parameters
     ----------
@@ -67,9 +71,8 @@ def optimizer_arguments(net, args, kwargs, named_parameters):
         and "foreach" not in kwargs
         # priming a late buffer with zeros reproduces torch's first step only without dampening
         and not kwargs.get("dampening", 0)
-        and isinstance(net.module, str)
         and net.device_.type in ("cpu", "cuda")
-        and all(p.is_floating_point() for _, p in named_parameters)
+        and all(p.is_floating_point() and p.requires_grad for _, p in named_parameters)
         and _fused_sgd_supported(net.device_)
     )
     if use_fused:
@@ -123,7 +126,7 @@ class FusedSGDMixin:
     def get_params_for_optimizer(self, prefix, named_parameters):
         """skorch's optimizer arguments plus ``momentum``/``weight_decay`` when accepted.
 
-        The default SGD on the built-in backbones runs torch's fused kernel (same update
+        The default SGD runs torch's fused kernel (same update
         rule, one kernel for all tensors; see ``sk_prnet.estimators._optim``). Pass
         ``optimizer__fused=False`` (or ``optimizer__foreach``) to choose yourself.
         """

@@ -10,8 +10,8 @@ from contextlib import nullcontext
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from ._checks import _check_real
 from ._loader import inference_batches, predict_batch_size
+from ._validation import _check_real
 
 __all__ = ["PredictMixin", "PRECISIONS"]
 

@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.utils import check_random_state
 
-from ._checks import _check_real
+from ._validation import _check_real
 
 __all__ = ["RankBlendMixin"]
 

@@ -1,18 +1,16 @@
-"""Opt-in variants of PRNet's ranking term (issue 16): soft relation labels near the
-tolerance boundary, and a ranking weight that warms up or follows the losses' ratio.
+"""``alpha`` and the opt-in variants of PRNet's ranking term (issue 16): soft relation
+labels near the tolerance boundary, and a ranking weight that warms up or follows the
+losses' ratio.
 
-The defaults are the paper's (hard labels, a fixed ``alpha``): on seven real data sets none
-of the variants beat them (docs/when_ranking_helps.md). The class attributes below are the
-defaults of estimators that do not take these parameters (``RankNetRegressor``, whose
-pairwise loss is the whole loss).
+Only estimators with a trainable pair head have these parameters (through
+:class:`~sk_prnet.estimators._pair_head.PairHeadMixin`). The defaults are the paper's (hard
+labels, a fixed ``alpha``): on seven real data sets none of the variants beat them
+(docs/when_ranking_helps.md).
 """
 
-import numbers
-
-import torch
-
+from ..modules.losses import PairwiseRankingLoss
 from ..modules.pairing import soft_ranking_loss
-from ._checks import _check_real
+from ._validation import _check_real
 
 __all__ = ["RankLossOptionsMixin", "RANK_LABELS", "ALPHA_SCHEDULES"]
 
@@ -24,12 +22,15 @@ ALPHA_SCHEDULES = (None, "warmup", "ratio")
 
 
 class RankLossOptionsMixin:
-    """``rank_labels``/``rank_softness`` and ``alpha_schedule``/``alpha_warmup_epochs``."""
+    """``alpha``, ``rank_labels``/``rank_softness`` and ``alpha_schedule``/
+    ``alpha_warmup_epochs``."""
 
-    rank_labels = "hard"
-    rank_softness = 0.1
-    alpha_schedule = None
-    alpha_warmup_epochs = 10
+    def _ranking_weight(self):
+        """The validated weight of the ranking loss (``alpha``; 0 skips pairing entirely),
+        after checking the ranking term's options."""
+        weight = float(_check_real("alpha", self.alpha, 0))
+        self._check_rank_options()
+        return weight
 
     def _check_rank_options(self):
         if not isinstance(self.rank_labels, str) or self.rank_labels not in RANK_LABELS:
@@ -44,23 +45,32 @@ class RankLossOptionsMixin:
                 f"alpha_schedule must be one of {ALPHA_SCHEDULES}, got {self.alpha_schedule!r}."
             )
         _check_real("alpha_warmup_epochs", self.alpha_warmup_epochs, 1, integer=True)
+        spec = self.rank_criterion
+        default = spec is PairwiseRankingLoss or type(spec) is PairwiseRankingLoss
+        if self.rank_labels == "soft" and not default:
+            raise ValueError(
+                "rank_labels='soft' replaces the pair loss by PRNet's cross-entropy against "
+                f"soft labels, so it cannot be combined with rank_criterion={spec!r}; use "
+                "rank_labels='hard' with your pair loss, or the default rank_criterion."
+            )
 
     def _soft_labels(self):
         """True when the batches must carry their ranking values (soft labels)."""
         return self._rank_weight > 0 and self.rank_labels == "soft"
 
-    def _add_rank_loss(self, loss, y_pred, y_true, codes, sample_w):
-        """``loss + w * scale * L_rank`` of a batch with counted pairs (``loss`` may be
-        ``None``: no task loss), ``w`` the (scheduled) ranking weight."""
-        scale = self._rank_output_scale(codes.shape[-1])
-        if self.rank_labels == "soft":
-            projection = y_pred[2] if len(y_pred) > 2 else None
-            rank = soft_ranking_loss(
-                self.module_.pair_head, y_pred[1], y_true["rank"], codes, self.rank_epsilon_,
-                float(self.rank_softness), self.pairing, projection, sample_w,
-            )  # fmt: skip
-        else:
-            rank = self.get_rank_loss(y_pred, codes, sample_w)
+    def _rank_term(self, y_pred, y_true, codes, sample_w):
+        """The pair loss of a batch: against soft labels with ``rank_labels="soft"``."""
+        if self.rank_labels != "soft":
+            return self.get_rank_loss(y_pred, codes, sample_w)
+        projection = y_pred[2] if len(y_pred) > 2 else None
+        return soft_ranking_loss(
+            self.module_.pair_head, y_pred[1], y_true["rank"], codes, self.rank_epsilon_,
+            float(self.rank_softness), self.pairing, projection, sample_w,
+        )  # fmt: skip
+
+    def _batch_rank_weight(self, loss, rank, scale):
+        """``alpha``, scheduled: warmed up over the history's epochs, or set from the
+        batch's loss ratio (detached)."""
         weight = self._rank_weight
         if self.alpha_schedule == "warmup":
             # epochs of the history: a warm start continues the schedule, never restarts it
@@ -70,8 +80,4 @@ class RankLossOptionsMixin:
         elif self.alpha_schedule == "ratio" and loss is not None:
             # detached: the ratio sets the size of the ranking term, not its gradient's path
             weight = weight * loss.detach() / (scale * rank.detach()).clamp_min(1e-8)
-        if not isinstance(weight, numbers.Real):
-            return weight * scale * rank if loss is None else loss + weight * scale * rank
-        scale = weight * scale
-        # add's alpha scales in the same op (one autograd node fewer than mul + add)
-        return scale * rank if loss is None else torch.add(loss, rank, alpha=scale)
+        return weight

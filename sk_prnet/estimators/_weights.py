@@ -2,6 +2,8 @@
 
 import torch
 
+from ..modules.losses import unreduced
+
 __all__ = ["LossWeightsMixin"]
 
 
@@ -39,15 +41,4 @@ class LossWeightsMixin:
 
     def _unreduced_criterion(self, *args):
         """The criterion's per-element losses (``reduction="none"``), for weighted means."""
-        crit = self.criterion_
-        if not isinstance(getattr(crit, "reduction", None), str):
-            raise ValueError(
-                f"Sample or class weights need a criterion with a `reduction` attribute (as "
-                f"torch's losses have), to get per-sample losses; {type(crit).__name__} has "
-                "none. Use a torch loss, or fit without weights."
-            )
-        reduction, crit.reduction = crit.reduction, "none"
-        try:
-            return crit(*args)
-        finally:
-            crit.reduction = reduction
+        return unreduced(self.criterion_, *args)

@@ -7,17 +7,18 @@ import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
 
 from ..modules._strided import storage_view
+from ..modules.losses import PairwiseRankingLoss
 from ..modules.pairing import class_first_nll
-from ..ordinal import class_ranks
 from ._base import PRNetBase
+from ._pair_head import PairHeadMixin
+from ._targets import ClassificationTargetsMixin
 
 __all__ = ["PRNetClassifier"]
 
 
-class PRNetClassifier(ClassifierMixin, PRNetBase):
+class PRNetClassifier(ClassifierMixin, ClassificationTargetsMixin, PairHeadMixin, PRNetBase):
     """Pairwise Ranking Network classifier (Zoumpourlis & Patras, ACII 2021).
 
     A shared embedding backbone feeds one classification head per output (cross-entropy) and
@@ -36,14 +37,18 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
 
     Parameters
     ----------
-    module : {"mlp", "vgg"} or nn.Module class or instance, default="mlp"
+    module : str or nn.Module class or instance, default="mlp"
         Embedding backbone; inputs may be float arrays or ``uint8`` images (e.g. the
         memory-mapped AffectNet cache), which are read and scaled by 1/255 batch by batch
-        on the device, never converted as a whole. ``"mlp"``: FC layers
+        on the device, never converted as a whole. A name from
+        :data:`sk_prnet.modules.BACKBONES` (add one with
+        :func:`~sk_prnet.modules.register_backbone`): ``"mlp"``: FC layers
         (``module__hidden_sizes``, default (128, 128), the paper's EEG net); ``"vgg"``: the
         paper's 5-stage CNN (``module__channels``). A user module maps ``X`` to ``(n, d)``
-        embeddings; ``d`` is inferred. ``module__task_hidden`` / ``module__ranking_hidden``
-        add a hidden layer to the task / ranking heads (paper images: 256).
+        embeddings; ``d`` is inferred, and a class's ``in_features`` / ``in_channels`` /
+        ``input_shape`` come from ``X`` (:func:`~sk_prnet.modules.input_shape_kwargs`),
+        as for the named ones. ``module__task_hidden`` / ``module__ranking_hidden`` add a
+        hidden layer to the task / ranking heads (paper images: 256).
     alpha : float, default=1.0
         Weight of the ranking loss; ``0`` is exactly the plain baseline (ranking head never
         evaluated during training).
@@ -65,10 +70,16 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         every ordered pair of the batch.
     criterion : type of torch loss, default=torch.nn.CrossEntropyLoss
         Task loss, applied per output (``criterion__*`` passes arguments).
+    rank_criterion : type or instance of nn.Module, default=sk_prnet.modules.PairwiseRankingLoss
+        The pair loss (``rank_criterion__*`` passes constructor arguments): by default the
+        paper's cross-entropy of the pair head's (lower, similar, higher) logits. Any module
+        with the pair-loss contract of :mod:`sk_prnet.modules.losses` (module outputs,
+        relation codes and sample weights in; the mean over counted pairs and outputs out)
+        trains instead, e.g. a margin loss on the pair head's logits (docs/extending.md).
     optimizer : type of torch optimizer, default=torch.optim.SGD
-        The default SGD runs torch's fused kernel on the built-in backbones (same update,
-        fewer ops; not with ``optimizer__dampening``); set ``optimizer__fused=False`` for
-        torch's default implementation.
+        The default SGD runs torch's fused kernel on any backbone whose parameters are all
+        trainable (same update, fewer ops; not with ``optimizer__dampening``); set
+        ``optimizer__fused=False`` for torch's default implementation.
     lr : float, default=1e-3
     momentum : float, default=0.9
         Passed to the optimizer when it accepts it (and no ``optimizer__momentum`` is set).
@@ -201,6 +212,7 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         class_order=None,
         pairing="split",
         criterion=torch.nn.CrossEntropyLoss,
+        rank_criterion=PairwiseRankingLoss,
         optimizer=torch.optim.SGD,
         lr=1e-3,
         momentum=0.9,
@@ -228,7 +240,8 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         **kwargs,
     ):
         super().__init__(
-            module, criterion=criterion, alpha=alpha, epsilon=epsilon, pairing=pairing,
+            module, criterion=criterion, rank_criterion=rank_criterion, epsilon=epsilon,
+            pairing=pairing,
             optimizer=optimizer, lr=lr, momentum=momentum, weight_decay=weight_decay,
             max_epochs=max_epochs, batch_size=batch_size, train_split=train_split,
             callbacks=callbacks, warm_start=warm_start, verbose=verbose, device=device,
@@ -237,6 +250,7 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
             batch_size_predict=batch_size_predict, precision=precision, prefetch=prefetch,
             **kwargs,
         )  # fmt: skip
+        self.alpha = alpha
         self.deterministic = deterministic
         self.class_order = class_order
         self.class_weight = class_weight
@@ -244,8 +258,6 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         self.rank_softness = rank_softness
         self.alpha_schedule = alpha_schedule
         self.alpha_warmup_epochs = alpha_warmup_epochs
-
-    _y_numeric = False
 
     def _check_label_ranking(self):
         """Warn when ``epsilon`` is set but pairs are ranked by the class labels; refuse
@@ -330,59 +342,6 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
         """Classification sums the ranking loss over outputs, as its task loss."""
         return n_targets
 
-    def _per_output_order(self, n_outputs):
-        order = self.class_order
-        if order is None:
-            return [None] * n_outputs
-        is_nested = len(order) > 0 and all(isinstance(o, list | tuple | np.ndarray) for o in order)
-        if not is_nested:
-            return [np.asarray(order)] * n_outputs
-        if len(order) != n_outputs:
-            raise ValueError(
-                f"class_order gives {len(order)} orders but y has {n_outputs} outputs; "
-                "give one order per output, or one order for all."
-            )
-        return [np.asarray(o) for o in order]
-
-    def _encode_targets(self, y, reset=True):
-        check_classification_targets(y)
-        y2 = y.reshape(-1, 1) if y.ndim == 1 else y
-        if not reset:
-            return self._encode_known(y2)
-        self._y_ndim_ = np.ndim(y)
-        orders = self._per_output_order(y2.shape[1])
-        classes, codes, ranks, used_orders = [], [], [], []
-        given = getattr(self, "_partial_fit_classes", None)
-        for t in range(y2.shape[1]):
-            cls, code = np.unique(y2[:, t], return_inverse=True)
-            if given is not None:  # partial_fit(classes=...): every class known up front
-                cls = np.unique(given if y.ndim == 1 else given[t])
-                code = np.searchsorted(cls, y2[:, t]).clip(0, cls.size - 1)
-                if (cls[code] != y2[:, t]).any():
-                    raise ValueError("y contains labels missing from `classes`.")
-            if cls.size < 2:
-                hint = (
-                    " In partial_fit, pass every class with classes=... on the first call."
-                    if hasattr(self, "_partial_fit_classes")
-                    else ""
-                )
-                raise ValueError(
-                    f"The target{'' if y.ndim == 1 else f' in column {t}'} has only one "
-                    f"class ({cls[0]!r}); a classifier needs samples of at least 2 "
-                    f"classes.{hint}"
-                )
-            order = cls if orders[t] is None else orders[t]
-            ranks.append(class_ranks(y2[:, t], order))
-            classes.append(cls)
-            codes.append(code.reshape(-1))
-            used_orders.append(order)
-        self.classes_ = classes[0] if y.ndim == 1 else classes
-        self.class_order_ = used_orders[0] if y.ndim == 1 else used_orders
-        self._n_classes = [c.size for c in classes]
-        task = torch.as_tensor(np.stack(codes, axis=1), dtype=torch.long)
-        # Class ranks are integers, so tolerance 0 gives Table III's strict order.
-        return task, np.stack(ranks, axis=1).astype(np.float64), 0.0
-
     def partial_fit(
         self, X, y, classes=None, ranking_target=None, rank_groups=None, sample_weight=None
     ):
@@ -417,36 +376,6 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
             )  # fmt: skip
         finally:
             del self._partial_fit_classes
-
-    def _encode_known(self, y2):
-        """Encode ``y2`` with the fitted classes (continued training)."""
-        classes = self.classes_ if self._y_ndim_ > 1 else [self.classes_]
-        orders = self.class_order_ if self._y_ndim_ > 1 else [self.class_order_]
-        if y2.shape[1] != len(classes):
-            raise ValueError(
-                f"y has {y2.shape[1]} outputs but the estimator was fitted on {len(classes)}."
-            )
-        codes = []
-        for t, cls in enumerate(classes):
-            code = np.searchsorted(cls, y2[:, t]).clip(0, cls.size - 1)
-            unseen = cls[code] != y2[:, t]
-            if unseen.any():
-                hint = (
-                    "pass every class with classes=... on the first partial_fit call"
-                    if hasattr(self, "_partial_fit_classes")
-                    else "refit from scratch to add classes"
-                )
-                raise ValueError(
-                    f"y contains labels {np.unique(y2[unseen, t]).tolist()} not seen in the "
-                    f"first fit (classes {cls.tolist()}); {hint}."
-                )
-            codes.append(code)
-        ranks = [class_ranks(y2[:, t], o) for t, o in enumerate(orders)]
-        task = torch.as_tensor(np.stack(codes, axis=1), dtype=torch.long)
-        return task, np.stack(ranks, axis=1).astype(np.float64), 0.0
-
-    def _n_task_outputs(self):
-        return int(sum(self._n_classes))
 
     def get_task_loss(self, task_out, y_task, weight=None):
         """Sum over outputs of the criterion (cross-entropy) of each output's logits.
@@ -503,17 +432,6 @@ class PRNetClassifier(ClassifierMixin, PRNetBase):
             and crit.label_smoothing == 0
             and n_classes.count(n_classes[0]) == len(n_classes)
         )
-
-    def _probabilities(self, task_out):
-        return [torch.softmax(lg, dim=1).numpy() for lg in task_out.split(self._n_classes, 1)]
-
-    def _decode(self, task_out):
-        classes = self.classes_ if self._y_ndim_ > 1 else [self.classes_]
-        labels = [
-            c[lg.argmax(dim=1).numpy()]
-            for c, lg in zip(classes, task_out.split(self._n_classes, 1))
-        ]
-        return labels[0] if self._y_ndim_ == 1 else np.stack(labels, axis=1)
 
     def predict_proba(self, X):
         """Class probabilities.

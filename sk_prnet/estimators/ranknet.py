@@ -1,29 +1,28 @@
-"""RankNetRegressor: the paper's Section IV-C baseline on PRNet's backbone and batching."""
+"""RankNetRegressor: the paper's Section IV-C baseline on PRNet's backbone and batching.
+
+Configuration of the shared machinery: ``PRNetBase`` with regression targets, a score
+module (backbone + one score per target, no task loss) and ``rank_criterion=RankNetLoss``.
+"""
 
 import warnings
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from sklearn.base import RegressorMixin
 
 from ..metrics import ConstantInputWarning, pearson_r
-from ..modules import build_ranknet, ranknet_pairs
-from ..modules.pairing import pair_weights
-from ..modules.ranknet import ranknet_pair_grid
-from ._base import NO_ALPHA, PRNetBase
-from ._checks import _Unavailable
-from .regressor import PRNetRegressor
+from ..modules import VGGBackbone, backbone_class, build_ranknet
+from ..modules.losses import RankNetLoss
+from ._base import PRNetBase
+from ._targets import RegressionTargetsMixin
 
 __all__ = ["RankNetRegressor"]
 
-_NO_PAIR_HEAD = "RankNet has no pair head; its ranking is the predicted score"
-
 # The paper's RankNet is its baseline CNN with a score output: VGG backbone, FC 256, score.
-_DEFAULT_SCORE_HIDDEN = {"vgg": 256}
+_DEFAULT_SCORE_HIDDEN = {VGGBackbone: 256}
 
 
-class RankNetRegressor(RegressorMixin, PRNetBase):
+class RankNetRegressor(RegressorMixin, RegressionTargetsMixin, PRNetBase):
     """RankNet (Burges et al., 2005) on PRNet's backbone: preference scores from pairs only.
 
     The paper's comparison (Section IV-C): the same backbone with a scalar score head per
@@ -40,16 +39,23 @@ class RankNetRegressor(RegressorMixin, PRNetBase):
 
     Parameters
     ----------
-    module : {"mlp", "vgg"} or nn.Module class or instance, default="mlp"
+    module : str or nn.Module class or instance, default="mlp"
         Embedding backbone, as in :class:`PRNetClassifier`. ``module__score_hidden`` sets
-        the hidden layer of the score head: by default 256 for ``module="vgg"`` (the paper's
-        RankNet uses its baseline CNN: VGG backbone, FC 256 + ReLU, then the score) and none
-        (one linear layer) otherwise; ``module__score_hidden=None`` forces a linear head.
+        the hidden layer of the score head: by default 256 on a
+        :class:`~sk_prnet.modules.VGGBackbone` (``module="vgg"``, the class or an instance;
+        the paper's RankNet uses its baseline CNN: VGG backbone, FC 256 + ReLU, then the
+        score) and none (one linear layer) otherwise; ``module__score_hidden=None`` forces a
+        linear head.
     epsilon : float, default=0.15
         Rank tolerance in units of the targets: closer pairs get the tie target 1/2.
     pairing : {"split", "all"}, default="split"
     criterion : type of torch loss, default=torch.nn.BCEWithLogitsLoss
-        Applied to the counted pairs' logits ``s1 - s2`` and soft targets.
+        Applied to the counted pairs' logits ``s1 - s2`` and soft targets (the default
+        ``rank_criterion`` receives it).
+    rank_criterion : type or instance of nn.Module, default=sk_prnet.modules.RankNetLoss
+        The pair loss, with the pair-loss contract of :mod:`sk_prnet.modules.losses`
+        (``rank_criterion__*`` passes constructor arguments): by default RankNet's
+        ``criterion(s1 - s2, target)``.
     optimizer, lr, momentum, weight_decay, max_epochs, max_steps, batch_size, train_split, \
 callbacks, warm_start, verbose, device, random_state, augment, checkpoint_dir, \
 checkpoint_every, deterministic, batch_size_predict, precision, prefetch, **kwargs
@@ -94,6 +100,7 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch, **kwar
         epsilon=0.15,
         pairing="split",
         criterion=torch.nn.BCEWithLogitsLoss,
+        rank_criterion=RankNetLoss,
         optimizer=torch.optim.SGD,
         lr=1e-3,
         momentum=0.9,
@@ -117,7 +124,8 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch, **kwar
         **kwargs,
     ):
         super().__init__(
-            module, criterion=criterion, alpha=NO_ALPHA, epsilon=epsilon, pairing=pairing,
+            module, criterion=criterion, rank_criterion=rank_criterion, epsilon=epsilon,
+            pairing=pairing,
             optimizer=optimizer, lr=lr, momentum=momentum, weight_decay=weight_decay,
             max_epochs=max_epochs, batch_size=batch_size, train_split=train_split,
             callbacks=callbacks, warm_start=warm_start, verbose=verbose, device=device,
@@ -128,29 +136,12 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch, **kwar
         )  # fmt: skip
         self.deterministic = deterministic
 
-    _y_numeric = True
-
-    predict_proba = _Unavailable("predict_proba", "a regressor has no class probabilities")
-    compare = _Unavailable("compare", _NO_PAIR_HEAD)
-    rank_scores = _Unavailable("rank_scores", _NO_PAIR_HEAD)
-
     # ------------------------------------------------------------------ hooks
-    def _ranking_weight(self):
-        return 1.0  # the pairwise loss is the whole loss
-
-    # real-valued targets, ranked with epsilon: the same encoding as PRNetRegressor's
-    _encode_targets = PRNetRegressor._encode_targets
-
-    def _n_task_outputs(self):
-        return self.n_targets_
-
-    def initialize_module(self):
-        """Build the RankNet module (backbone + score head) for the fitted input shape."""
-        kwargs = self.get_params_for("module")
-        if "score_hidden" not in kwargs and isinstance(self.module, str):
-            kwargs["score_hidden"] = _DEFAULT_SCORE_HIDDEN.get(self.module)
-        self.module_ = build_ranknet(self.module, self.input_shape_, self.n_targets_, **kwargs)
-        return self
+    def _build_module(self, kwargs):
+        """The RankNet module (backbone + score head) for the fitted input shape."""
+        if "score_hidden" not in kwargs:  # by the backbone's class: named, class or instance
+            kwargs["score_hidden"] = _DEFAULT_SCORE_HIDDEN.get(backbone_class(self.module))
+        return build_ranknet(self.module, self.input_shape_, self.n_targets_, **kwargs)
 
     def get_task_loss(self, task_out, y_task, weight=None):
         """RankNet has no per-sample task loss: ``None``.
@@ -169,46 +160,6 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch, **kwar
         loss : Tensor of shape () or None
         """
         return None
-
-    def get_rank_loss(self, y_pred, codes, weight=None):
-        """The criterion (binary cross-entropy) of the counted pairs' score differences.
-
-        The mean over the counted pairs and outputs; with ``weight`` (sample weights scaled
-        to mean 1), of ``w_a * w_b`` times each pair's loss. The default criterion and
-        weighted losses are evaluated on all pairs with a mask (the same mean over counted
-        pairs, without a device-to-host synchronization per step); another criterion gets
-        the counted pairs' logits and targets.
-
-        Parameters
-        ----------
-        y_pred : tuple of Tensor
-            The module's output for the batch; ``y_pred[0]`` holds the scores ``(N, k)``.
-        codes : LongTensor of shape (N_a, N_b, k)
-            The batch's pair relation codes.
-        weight : Tensor of shape (N, 1) or (N, k), default=None
-            Per-sample loss weights (``None``: unweighted).
-
-        Returns
-        -------
-        loss : Tensor of shape ()
-        """
-        crit = self.criterion_
-        if weight is not None:
-            logits, targets, mask = ranknet_pair_grid(y_pred[0], codes, self.pairing)
-            losses = self._unreduced_criterion(logits, targets)
-            pair_w = pair_weights(weight.to(losses.dtype), codes, self.pairing)
-            return (losses * pair_w).sum() / mask.sum()
-        plain = crit.reduction == "mean" and crit.weight is None and crit.pos_weight is None
-        if type(crit) is torch.nn.BCEWithLogitsLoss and plain:
-            logits, targets, mask = ranknet_pair_grid(y_pred[0], codes, self.pairing)
-            total = F.binary_cross_entropy_with_logits(logits, targets, mask, reduction="sum")
-            return total / mask.sum()
-        logits, targets = ranknet_pairs(y_pred[0], codes, self.pairing)
-        return crit(logits, targets)
-
-    def _decode(self, task_out):
-        out = task_out.numpy().astype(np.float64)
-        return out[:, 0] if self._y_ndim_ == 1 else out
 
     # ------------------------------------------------------------------ public
     def predict(self, X):

@@ -1,17 +1,20 @@
 """PRNetRegressor: regression task head + pairwise ranking heads."""
 
-import numpy as np
 import torch
 from sklearn.base import RegressorMixin
 
+from ..modules.losses import PairwiseRankingLoss
 from ._base import PRNetBase
-from ._checks import _Unavailable
+from ._pair_head import PairHeadMixin
 from ._rank_blend import RankBlendMixin
+from ._targets import RegressionTargetsMixin
 
 __all__ = ["PRNetRegressor"]
 
 
-class PRNetRegressor(RegressorMixin, RankBlendMixin, PRNetBase):
+class PRNetRegressor(
+    RegressorMixin, RegressionTargetsMixin, RankBlendMixin, PairHeadMixin, PRNetBase
+):
     """Pairwise Ranking Network regressor (Zoumpourlis & Patras, ACII 2021).
 
     A shared embedding backbone feeds a regression head (MSE, averaged over outputs, eq. 2)
@@ -23,7 +26,7 @@ class PRNetRegressor(RegressorMixin, RankBlendMixin, PRNetBase):
 
     Parameters
     ----------
-    module : {"mlp", "vgg"} or nn.Module class or instance, default="mlp"
+    module : str or nn.Module class or instance, default="mlp"
         Embedding backbone, as in :class:`PRNetClassifier`. The paper's image configuration
         is ``module="vgg", module__task_hidden=256, module__ranking_hidden=256``.
     alpha : float, default=1.0
@@ -33,6 +36,8 @@ class PRNetRegressor(RegressorMixin, RankBlendMixin, PRNetBase):
         [-1, 1]). Scale it with your targets' spread.
     pairing : {"split", "all"}, default="split"
     criterion : type of torch loss, default=torch.nn.MSELoss
+    rank_criterion : type or instance of nn.Module, default=sk_prnet.modules.PairwiseRankingLoss
+        As in :class:`PRNetClassifier`.
     optimizer, lr, momentum, weight_decay, max_epochs, max_steps, batch_size, train_split, \
 callbacks, warm_start, verbose, device, random_state, augment, checkpoint_dir, \
 checkpoint_every, deterministic, batch_size_predict, precision, prefetch
@@ -111,6 +116,7 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch
         epsilon=0.15,
         pairing="split",
         criterion=torch.nn.MSELoss,
+        rank_criterion=PairwiseRankingLoss,
         optimizer=torch.optim.SGD,
         lr=1e-3,
         momentum=0.9,
@@ -141,7 +147,8 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch
         **kwargs,
     ):
         super().__init__(
-            module, criterion=criterion, alpha=alpha, epsilon=epsilon, pairing=pairing,
+            module, criterion=criterion, rank_criterion=rank_criterion, epsilon=epsilon,
+            pairing=pairing,
             optimizer=optimizer, lr=lr, momentum=momentum, weight_decay=weight_decay,
             max_epochs=max_epochs, batch_size=batch_size, train_split=train_split,
             callbacks=callbacks, warm_start=warm_start, verbose=verbose, device=device,
@@ -150,6 +157,7 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch
             batch_size_predict=batch_size_predict, precision=precision, prefetch=prefetch,
             **kwargs,
         )  # fmt: skip
+        self.alpha = alpha
         self.deterministic = deterministic
         self.standardize_target = standardize_target
         self.rank_labels = rank_labels
@@ -158,31 +166,6 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch
         self.alpha_warmup_epochs = alpha_warmup_epochs
         self.rank_blend = rank_blend
         self.rank_reference = rank_reference
-
-    _y_numeric = True
-
-    predict_proba = _Unavailable("predict_proba", "a regressor has no class probabilities")
-
-    def _encode_targets(self, y, reset=True):
-        if reset:
-            self._y_ndim_ = np.ndim(y)
-        y2 = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
-        if not reset and y2.shape[1] != self.n_targets_:
-            raise ValueError(
-                f"y has {y2.shape[1]} outputs but the estimator was fitted on {self.n_targets_}."
-            )
-        task = y2
-        if reset:  # a warm start keeps the first fit's scale
-            # (RankNetRegressor borrows this method and has no standardize_target)
-            _fit_target_scale(self, y2, getattr(self, "standardize_target", False))
-        if hasattr(self, "target_mean_"):
-            task = (y2 - self.target_mean_) / self.target_scale_
-        # the ranking values stay y2: epsilon is in the targets' own units either way.
-        # astype copies: a read-only y (e.g. a memmap) never reaches torch.as_tensor
-        return torch.from_numpy(task.astype(np.float32)), y2, float(self.epsilon)
-
-    def _n_task_outputs(self):
-        return self.n_targets_
 
     def get_task_loss(self, task_out, y_task, weight=None):
         """The criterion (MSE averaged over outputs) of the regression head.
@@ -207,21 +190,3 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch
             return self.criterion_(task_out, y_task)
         losses = self._unreduced_criterion(task_out, y_task).reshape(task_out.shape[0], -1)
         return (losses * weight.to(losses.dtype)).mean()
-
-    def _decode(self, task_out):
-        out = task_out.numpy().astype(np.float64)
-        if hasattr(self, "target_mean_"):  # fitted with standardize_target=True
-            out = out * self.target_scale_ + self.target_mean_
-        return out[:, 0] if self._y_ndim_ == 1 else out
-
-
-def _fit_target_scale(est, y2, standardize):
-    """Set (or clear) ``est.target_mean_`` / ``target_scale_`` for 2-D targets ``y2``."""
-    if not isinstance(standardize, bool | np.bool_):
-        raise ValueError(f"standardize_target must be True or False, got {standardize!r}.")
-    for name in ("target_mean_", "target_scale_"):
-        vars(est).pop(name, None)
-    if standardize:
-        est.target_mean_ = y2.mean(axis=0)
-        scale = y2.std(axis=0)
-        est.target_scale_ = np.where(scale > np.finfo(np.float64).eps, scale, 1.0)

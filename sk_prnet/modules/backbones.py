@@ -8,7 +8,10 @@ import inspect
 import torch
 from torch import nn
 
-__all__ = ["MLPBackbone", "VGGBackbone", "BACKBONES", "build_backbone", "embedding_size"]
+__all__ = [
+    "MLPBackbone", "VGGBackbone", "BACKBONES", "register_backbone", "backbone_class",
+    "input_shape_kwargs", "build_backbone", "embedding_size",
+]  # fmt: skip
 
 
 class MLPBackbone(nn.Module):
@@ -91,22 +94,144 @@ class VGGBackbone(nn.Module):
         return self.features(x).flatten(1)
 
 
-#: Named backbones accepted as ``module=`` by the estimators.
+#: Named backbones accepted as ``module=`` by the estimators: name -> ``nn.Module`` class.
+#: A new named backbone is one entry (or :func:`register_backbone`).
 BACKBONES = {"mlp": MLPBackbone, "vgg": VGGBackbone}
 
 
-def _shape_kwargs(cls, input_shape):
-    """Keyword arguments a built-in backbone derives from the input shape."""
-    if cls is MLPBackbone:
-        return {"in_features": int(torch.Size(input_shape).numel())}
-    if cls is VGGBackbone:
-        if len(input_shape) != 3:
+def register_backbone(name, cls=None):
+    """Add a named backbone: ``module=name`` then builds ``cls`` like the built-in ones.
+
+    Usable as a decorator (``@register_backbone("name")``). The backbone gets the same
+    input-shape inference as every backbone class (see :func:`input_shape_kwargs`).
+
+    Parameters
+    ----------
+    name : str
+        The name accepted as ``module=``.
+    cls : type of nn.Module, default=None
+        The backbone class; ``None`` returns a decorator.
+
+    Returns
+    -------
+    cls : type of nn.Module
+        ``cls`` itself (or the decorator).
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a string or is taken by another class, or ``cls`` is not an
+        ``nn.Module`` class.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> from sk_prnet.modules import BACKBONES, register_backbone
+    >>> @register_backbone("linear4")
+    ... class Linear4(nn.Module):
+    ...     def __init__(self, in_features):
+    ...         super().__init__()
+    ...         self.fc = nn.Linear(in_features, 4)
+    ...     def forward(self, x):
+    ...         return self.fc(x.flatten(1))
+    >>> BACKBONES["linear4"] is Linear4
+    True
+    >>> del BACKBONES["linear4"]
+    """
+    if cls is None:
+        return lambda c: register_backbone(name, c)
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"A backbone name must be a non-empty string, got {name!r}.")
+    if not (inspect.isclass(cls) and issubclass(cls, nn.Module)):
+        raise ValueError(f"A backbone must be an nn.Module class, got {cls!r}.")
+    if BACKBONES.get(name, cls) is not cls:
+        raise ValueError(
+            f"The backbone name {name!r} is taken by {BACKBONES[name].__name__}; "
+            "choose another name."
+        )
+    BACKBONES[name] = cls
+    return cls
+
+
+def backbone_class(spec):
+    """The backbone class a ``module=`` value stands for.
+
+    Parameters
+    ----------
+    spec : str or type of nn.Module or nn.Module
+        A name in :data:`BACKBONES`, a module class or an instance.
+
+    Returns
+    -------
+    cls : type of nn.Module or None
+        The name's registry entry, the class itself or the instance's type; ``None`` for an
+        unknown name or anything else.
+
+    Examples
+    --------
+    >>> from sk_prnet.modules import MLPBackbone, backbone_class
+    >>> backbone_class("mlp") is MLPBackbone
+    True
+    """
+    if isinstance(spec, str):
+        return BACKBONES.get(spec)
+    if isinstance(spec, nn.Module):
+        return type(spec)
+    if inspect.isclass(spec) and issubclass(spec, nn.Module):
+        return spec
+    return None
+
+
+def input_shape_kwargs(backbone_cls, input_shape):
+    """Constructor arguments of a backbone class derived from the shape of one sample.
+
+    By parameter name, for any backbone class (named or the user's): ``in_features`` gets
+    the number of values of a sample, ``in_channels`` the first axis of an image sample
+    ``(channels, height, width)``, ``input_shape`` the shape itself. Arguments given
+    explicitly (``module__*``) take precedence.
+
+    Parameters
+    ----------
+    backbone_cls : type of nn.Module
+    input_shape : tuple of int
+        Shape of one sample, without the batch axis.
+
+    Returns
+    -------
+    kwargs : dict
+
+    Raises
+    ------
+    ValueError
+        If the class takes ``in_channels`` and the samples are not ``(C, H, W)`` images.
+
+    Examples
+    --------
+    >>> from sk_prnet.modules import MLPBackbone, VGGBackbone, input_shape_kwargs
+    >>> input_shape_kwargs(MLPBackbone, (2, 5))
+    {'in_features': 10}
+    >>> input_shape_kwargs(VGGBackbone, (3, 32, 32))
+    {'in_channels': 3}
+    """
+    try:
+        params = inspect.signature(backbone_cls).parameters
+    except (TypeError, ValueError):  # e.g. a C-implemented signature: nothing to infer
+        return {}
+    shape = tuple(int(s) for s in input_shape)
+    kwargs = {}
+    if "in_features" in params:
+        kwargs["in_features"] = int(torch.Size(shape).numel())
+    if "in_channels" in params:
+        if len(shape) != 3:
             raise ValueError(
-                "module='vgg' needs images of shape (n_samples, channels, height, width); "
-                f"got samples of shape {tuple(input_shape)}."
+                f"{backbone_cls.__name__} takes images: it needs samples of shape (channels, "
+                f"height, width), i.e. X of shape (n_samples, channels, height, width); "
+                f"got samples of shape {shape}."
             )
-        return {"in_channels": int(input_shape[0])}
-    return {}
+        kwargs["in_channels"] = shape[0]
+    if "input_shape" in params:
+        kwargs["input_shape"] = shape
+    return kwargs
 
 
 def build_backbone(spec, input_shape, **kwargs):
@@ -114,9 +239,11 @@ def build_backbone(spec, input_shape, **kwargs):
 
     Parameters
     ----------
-    spec : {"mlp", "vgg"} or type of nn.Module or nn.Module
-        A named backbone, a module class (instantiated with ``kwargs``) or a ready instance
-        (used as is; ``kwargs`` must then be empty).
+    spec : str or type of nn.Module or nn.Module
+        A name in :data:`BACKBONES` (``"mlp"``, ``"vgg"``, or one added with
+        :func:`register_backbone`), a module class or a ready instance (used as is;
+        ``kwargs`` must then be empty). A class, named or not, is instantiated with the
+        arguments :func:`input_shape_kwargs` derives from ``input_shape``, then ``kwargs``.
     input_shape : tuple of int
         Shape of one sample, without the batch axis.
     **kwargs
@@ -131,14 +258,6 @@ def build_backbone(spec, input_shape, **kwargs):
     ValueError
         For an unknown name, or arguments given with a module instance.
     """
-    if isinstance(spec, str):
-        if spec not in BACKBONES:
-            raise ValueError(
-                f"Unknown module {spec!r}; use one of {sorted(BACKBONES)}, an nn.Module "
-                "class, or an nn.Module instance mapping X to an embedding."
-            )
-        cls = BACKBONES[spec]
-        return cls(**{**_shape_kwargs(cls, input_shape), **kwargs})
     if isinstance(spec, nn.Module):
         if kwargs:
             raise ValueError(
@@ -146,9 +265,18 @@ def build_backbone(spec, input_shape, **kwargs):
                 "cannot be applied; pass the class instead."
             )
         return spec
-    if inspect.isclass(spec) and issubclass(spec, nn.Module):
-        return spec(**kwargs)
-    raise ValueError(f"module must be 'mlp', 'vgg', an nn.Module class or instance; got {spec!r}.")
+    cls = backbone_class(spec)
+    if cls is None:
+        names = sorted(BACKBONES)
+        if isinstance(spec, str):
+            raise ValueError(
+                f"Unknown module {spec!r}; use one of {names}, an nn.Module "
+                "class, or an nn.Module instance mapping X to an embedding."
+            )
+        raise ValueError(
+            f"module must be one of {names}, an nn.Module class or instance; got {spec!r}."
+        )
+    return cls(**{**input_shape_kwargs(cls, input_shape), **kwargs})
 
 
 def embedding_size(backbone, input_shape):

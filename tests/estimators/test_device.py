@@ -9,7 +9,7 @@ import torch
 from skorch.exceptions import DeviceWarning
 
 from sk_prnet import PRNetRegressor
-from sk_prnet.estimators._checks import forked_devices, loadable_device, resolve_device
+from sk_prnet.estimators._validation import forked_devices, loadable_device, resolve_device
 
 
 def test_a_cuda_ordinal_this_machine_lacks_is_refused_up_front():
