@@ -8,7 +8,6 @@ import torch
 from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 
-from ..modules._strided import storage_view
 from ..modules.losses import PairwiseRankingLoss
 from ..modules.pairing import class_first_nll
 from ._base import PRNetBase
@@ -412,8 +411,8 @@ class PRNetClassifier(ClassifierMixin, ClassificationTargetsMixin, PairHeadMixin
             # nll_loss (a 3-D cross-entropy runs nll_loss2d: nondeterministic on CUDA).
             n, k = task_out.shape[0], n_classes[0]
             row, col = task_out.stride()
-            logits = storage_view(
-                task_out, (k, n, len(n_classes)), (col, row, k * col), task_out.storage_offset()
+            logits = task_out.as_strided(
+                (k, n, len(n_classes)), (col, row, k * col), task_out.storage_offset()
             )
             return len(n_classes) * class_first_nll(logits, y_task.reshape(-1))
         parts = task_out.split(self._n_classes, dim=1)

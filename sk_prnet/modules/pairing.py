@@ -11,7 +11,6 @@ Labels and logits are produced in the same ``(N_a, N_b)`` pair layout:
 import torch
 import torch.nn.functional as F
 
-from ._strided import storage_view
 
 __all__ = [
     "PAIRINGS", "IGNORE", "relation_codes", "pair_codes", "pair_logits", "pair_weights",
@@ -133,9 +132,9 @@ def _class_first_logits(projection, pairing, n_targets):
     row, col = projection.stride()
     start = projection.storage_offset()
     shape = (3, rows_a, rows_b, n_targets)
-    side_a = storage_view(projection, shape, (col, row, 0, 3 * col), start)
-    side_b = storage_view(
-        projection, shape, (col, 0, row, 3 * col), start + first_b * row + m * col
+    side_a = projection.as_strided(shape, (col, row, 0, 3 * col), start)
+    side_b = projection.as_strided(
+        shape, (col, 0, row, 3 * col), start + first_b * row + m * col
     )
     return side_a + side_b
 
