@@ -115,4 +115,3 @@ class PredictMixin:
         self._check_fitted()
         X = self._validate_X(X, reset=False)
         return self._decode(self._forward_task(X))
-

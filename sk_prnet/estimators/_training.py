@@ -190,7 +190,7 @@ class TrainingLoopMixin:
             eps, pairing = self.rank_epsilon_, self.pairing
             codes_fn = lambda r, g: pair_codes(r, eps, pairing, g)  # noqa: E731
         run = vars(self).get("_run")
-        hooks = run.batch_hooks or run.grad_hooks if run is not None else True
+        hooks = (run.batch_hooks or run.grad_hooks) if run is not None else True
         return EpochBatches(
             dataset, self.batch_size, training, codes_fn=codes_fn, pairing=self.pairing,
             with_rank=self._soft_labels(), with_y=hooks and dataset.host_y is not None,

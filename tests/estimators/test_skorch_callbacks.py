@@ -8,6 +8,8 @@ subclass's override of one of these hooks runs, and skorch's callbacks work as d
 import numpy as np
 import pytest
 import torch
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import accuracy_score, f1_score, mean_squared_error, r2_score
 from skorch.callbacks import (
     BatchScoring,
     Checkpoint,
@@ -19,8 +21,7 @@ from skorch.callbacks import (
     ProgressBar,
 )
 from skorch.dataset import Dataset, ValidSplit
-from sklearn.exceptions import NotFittedError
-from sklearn.metrics import accuracy_score, f1_score, mean_squared_error, r2_score
+from skorch.helper import predefined_split
 
 from sk_prnet import PRNetClassifier, PRNetRegressor
 
@@ -172,6 +173,13 @@ def test_fit_loop_before_fit_is_a_clear_error(data):
     X, labels, _ = data
     with pytest.raises(NotFittedError, match="not fitted yet"):
         PRNetClassifier(**KW).fit_loop(X, labels)
+
+
+def test_a_train_split_returning_other_data_is_a_clear_error(data):
+    X, labels, _ = data
+    split = predefined_split(Dataset(X[:10], labels[:10]))
+    with pytest.raises(ValueError, match="Subsets of the dataset it is given"):
+        PRNetClassifier(train_split=split, **KW).fit(X, labels)
 
 
 # ---------------------------------------------------------------------------- scoring
