@@ -7,7 +7,10 @@ It keeps skorch's machinery (callbacks, history, ``initialize_*``, ``set_params`
 * per-sample metadata the loss needs (``ranking_target``, ``rank_groups``,
   ``sample_weight``) travels with the batches, never to ``module.forward``, and is
   requested through metadata routing (``set_fit_request`` accepts only these names);
-* batches are sliced from device tensors instead of a ``DataLoader`` (see ``_batches``);
+* training runs through skorch's own hooks (``fit -> partial_fit -> fit_loop ->
+  run_single_epoch -> train_step -> train_step_single -> infer/get_loss``, see
+  ``_training``), on batches sliced from device tensors instead of a ``DataLoader``
+  (see ``_batches``);
 * ``random_state`` seeds init, shuffling and pairing inside a forked torch RNG state;
 * ``device="auto"`` is resolved at fit into ``device_`` without rewriting the parameter.
 
@@ -30,25 +33,21 @@ from skorch import NeuralNet
 from skorch.callbacks import EpochTimer
 from skorch.dataset import Dataset
 from skorch.exceptions import DeviceWarning
-from skorch.utils import TeeGenerator
 from torch.utils.data import DataLoader
 
-from ..exceptions import TrainingDivergedError, TrainingInterruptedWarning
-from ..modules import PAIRINGS, pair_codes
+from ..modules import PAIRINGS
 from ..modules.augment import make_augment
 from ..ordinal import check_epsilon
 from ._batches import TrainingBatches, free_device_memory
-from ._callbacks import QuietPrintLog
-from ._checkpoint import StepCheckpointer
+from ._callbacks import LossBest, QuietPrintLog
 from ._determinism import deterministic_algorithms
-from ._optim import FusedSGDMixin, prime_momentum_buffers
-from ._outcome import check_finite_loss, early_stopped, interrupt_message
+from ._optim import FusedSGDMixin
 from ._pair_loss import PairLossMixin
 from ._predict import PredictMixin
+from ._training import TrainingLoopMixin
 from ._validation import (
     InputValidationMixin,
     _check_real,
-    _overrides,
     forked_devices,
     loadable_device,
     resolve_device,
@@ -65,6 +64,7 @@ class PRNetBase(
     FusedSGDMixin,
     PredictMixin,
     PairLossMixin,
+    TrainingLoopMixin,
     NeuralNet,
 ):
     """Shared implementation of the PRNet estimators (private; use the subclasses).
@@ -87,7 +87,8 @@ class PRNetBase(
     history_ = None
     initialized_ = False
     virtual_params_ = MappingProxyType({})  # read-only until ``initialize`` makes its own
-    dataset = Dataset  # skorch's data path (get_dataset/get_iterator) is not used for training
+    # get_dataset/get_iterator make a TrainingBatches and its device batches (``_training``)
+    dataset = Dataset
     iterator_train = iterator_valid = DataLoader
 
     def __init__(
@@ -174,8 +175,14 @@ class PRNetBase(
             vars(self)["device"] = requested
 
     def get_default_callbacks(self):
-        """skorch's epoch timer and print log (losses are recorded by the fit loop itself)."""
-        return [("epoch_timer", EpochTimer()), ("print_log", QuietPrintLog())]
+        """skorch's defaults: epoch timer, ``train_loss``/``valid_loss`` (their ``_best``
+        columns; the losses themselves are recorded by the fit loop) and print log."""
+        return [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", LossBest("train_loss")),
+            ("valid_loss", LossBest("valid_loss")),
+            ("print_log", QuietPrintLog()),
+        ]
 
     # skorch's set_*_request accept any name (its fit forwards **fit_params to the module);
     # a RequestMethod here makes scikit-learn generate them from the signatures of ``fit``
@@ -263,11 +270,30 @@ default=None
         CheckpointError
             When ``checkpoint_dir`` holds a file that is not a usable checkpoint of this run.
         """
+        warm = bool(self.warm_start and self._is_fitted())
+        meta = dict(
+            ranking_target=ranking_target, rank_groups=rank_groups, sample_weight=sample_weight
+        )
+        data = self._fit_data(X, y, meta, reset=not warm)
+        with self._seeded_rng(self.device_), deterministic_algorithms(self.deterministic):
+            if not warm:
+                self.initialize()
+                self.steps_ = 0  # optimizer steps taken in all (continued by warm starts)
+            self.partial_fit(data, None)
+        self._after_fit(data.X, data.y)
+        return self
+
+    def _is_fitted(self):
+        return bool(self.initialized_ and hasattr(self, "n_features_in_"))
+
+    def _fit_data(self, X, y, meta, reset):
+        """Check the parameters, validate ``X``, ``y`` and the metadata (``reset``: set the
+        fitted input and target attributes) and return them as a ``TrainingBatches``."""
         device = self._check_hyperparameters()
-        warm = bool(self.warm_start and self.initialized_ and hasattr(self, "n_features_in_"))
-        X, y = self._validate_fit_y(X, y, reset=not warm)
+        X, y = self._validate_fit_y(X, y, reset=reset)
         n = X.shape[0]
-        task, rank, rank_eps = self._encode_targets(y, reset=not warm)
+        task, rank, rank_eps = self._encode_targets(y, reset=reset)
+        ranking_target, rank_groups = meta.get("ranking_target"), meta.get("rank_groups")
         if ranking_target is not None:
             check_consistent_length(X, ranking_target)
             rank = self._validate_ranking_target(ranking_target, n, task.shape[1])
@@ -275,7 +301,7 @@ default=None
         elif self._rank_weight > 0:
             self._check_label_ranking()
         groups = None if rank_groups is None else self._encode_groups(rank_groups, n)
-        sample_weight = self._validate_sample_weight(sample_weight, X)
+        sample_weight = self._validate_sample_weight(meta.get("sample_weight"), X)
         weight = self._loss_weights(sample_weight, task)
         self.rank_epsilon_ = rank_eps
         self.n_targets_ = int(task.shape[1])
@@ -283,45 +309,44 @@ default=None
         # set directly: skorch refuses nn.Module attributes outside initialize_*, and the
         # augmentation holds no trainable state for it to manage
         vars(self)["augment_"] = make_augment(self.augment)
-        data = TrainingBatches(
+        return TrainingBatches(
             X, task, torch.tensor(rank, dtype=torch.float64), groups, device, weight=weight,
-            free_bytes=free_device_memory(device), prefetch=self.prefetch,
+            free_bytes=free_device_memory(device), prefetch=self.prefetch, y=y,
         )  # fmt: skip
-        with self._seeded_rng(device), deterministic_algorithms(self.deterministic):
-            if not warm:
-                self.initialize()
-            self._fit_loop(data, X, y)
-        self._after_fit(X, y)
-        return self
 
     def _after_fit(self, X, y):
         """Hook run at the end of ``fit`` with the validated ``X`` and ``y``."""
 
     def partial_fit(
-        self, X, y, classes=None, ranking_target=None, rank_groups=None, sample_weight=None
+        self, X, y=None, classes=None, ranking_target=None, rank_groups=None, sample_weight=None
     ):
         """Train for ``max_epochs`` more epochs, keeping the current weights when fitted.
 
         Parameters are those of :meth:`fit`; ``classes`` is for classifiers only (skorch's
         signature, whose metadata routing marks it as not metadata) and must be ``None``.
-        Returns ``self``.
+        ``fit`` calls it with its validated data (a skorch ``Dataset``, ``y=None``), after
+        initializing the network, as skorch's ``fit`` does. Returns ``self``.
         """
+        if isinstance(X, TrainingBatches):  # from fit: validated, initialized, RNG seeded
+            self._train(X)
+            return self
         if classes is not None:
             raise ValueError(
                 f"classes is a parameter of classifiers' partial_fit; {type(self).__name__} "
                 "predicts values and takes no classes."
             )
+        fitted = self._is_fitted()
         meta = dict(
             ranking_target=ranking_target, rank_groups=rank_groups, sample_weight=sample_weight
         )
-        if not self.initialized_ or not hasattr(self, "n_features_in_"):
-            return self.fit(X, y, **meta)
-        warm = self.warm_start
-        vars(self)["warm_start"] = True  # restored below: the user's parameter is unchanged
-        try:
-            return self.fit(X, y, **meta)
-        finally:
-            vars(self)["warm_start"] = warm
+        data = self._fit_data(X, y, meta, reset=not fitted)
+        with self._seeded_rng(self.device_), deterministic_algorithms(self.deterministic):
+            if not fitted:
+                self.initialize()
+                self.steps_ = 0
+            self._train(data)
+        self._after_fit(data.X, data.y)
+        return self
 
     def _check_label_ranking(self):
         """Hook called when pairs are ranked by ``y`` itself (no ``ranking_target``)."""
@@ -360,172 +385,6 @@ default=None
         """Build the module for the fitted input shape and targets (``_build_module``)."""
         self.module_ = self._build_module(self.get_params_for("module"))
         return self
-
-    def _fit_loop(self, data, X, y):
-        train, valid = data, None
-        if self.train_split is not None:
-            train, valid = self._split_train_valid(data, y)
-        cbs = [cb for _, cb in self.callbacks_]
-        self._batch_hooks = any(
-            _overrides(cb, h) for cb in cbs for h in ("on_batch_begin", "on_batch_end")
-        )
-        self._grad_hooks = any(_overrides(cb, "on_grad_computed") for cb in cbs)
-        epoch_kwargs = {"dataset_train": train, "dataset_valid": valid}
-        if not getattr(self, "steps_", None) or not self.warm_start:
-            self.steps_ = 0  # optimizer steps taken in all (continued by warm starts)
-        self._fit_steps = 0  # steps of this call, which max_steps bounds
-        self._prime_momentum = True  # e.g. a warm start from alpha=0 brings new gradients
-        self._ckpt = StepCheckpointer.for_estimator(self, X)
-        resume = self._ckpt.load(self) if self._ckpt is not None else None
-        self.notify("on_train_begin", X=X, y=y)
-        self.interrupted_ = False
-        try:
-            # max_steps (the paper counts steps on AffectNet) replaces max_epochs when set
-            epochs = self.max_epochs if self.max_steps is None else np.iinfo(np.int64).max
-            for epoch in range(resume["epoch"] if resume else 0, epochs):
-                if self.max_steps is not None and self._fit_steps >= self.max_steps:
-                    break
-                self._epoch = epoch
-                if resume is None:
-                    self.notify("on_epoch_begin", **epoch_kwargs)
-                    self._epoch_rng = StepCheckpointer.rng_states(self.device_)
-                else:  # the restored history already holds this epoch's row: callbacks only
-                    for _, cb in self.callbacks_:
-                        cb.on_epoch_begin(self, **epoch_kwargs)
-                    self._epoch_rng = resume["epoch_rng"]
-                    self._ckpt.restore_rng(self._epoch_rng, self.device_)
-                self._run_epoch(train, training=True, resume=resume)
-                resume = None
-                if valid is not None:
-                    self._run_epoch(valid, training=False)
-                self.notify("on_epoch_end", **epoch_kwargs)
-        except KeyboardInterrupt:
-            # skorch's convention: stop training, keep the model. EarlyStopping raises it to
-            # end a complete fit; anything else (Ctrl-C) leaves the fit unfinished.
-            self.interrupted_ = not early_stopped(self.callbacks_)
-        except TrainingDivergedError:
-            if self._ckpt is not None:  # resuming would diverge again, identically
-                self._ckpt.remove()
-            raise
-        # per-fit RNG bookkeeping (CPU tensors) is not fitted state: never pickled with it
-        vars(self).pop("_epoch_rng", None)
-        if self.interrupted_:
-            warnings.warn(interrupt_message(self), TrainingInterruptedWarning, stacklevel=3)
-        elif self._ckpt is not None:
-            self._ckpt.remove()  # the fit is complete: nothing left to resume
-        self.notify("on_train_end", X=X, y=y)
-
-    def _split_train_valid(self, data, y):
-        index = np.arange(len(data))
-        y_split = y if np.ndim(y) == 1 else None
-        ds_train, ds_valid = self.train_split(Dataset(index, y_split), y_split)
-        pick = lambda ds: torch.as_tensor(np.asarray(ds.indices), device=data.device)  # noqa: E731
-        return data.subset(pick(ds_train)), data.subset(pick(ds_valid))
-
-    def _run_epoch(self, data, training, resume=None):
-        prefix = "train" if training else "valid"
-        self._set_training(training)
-        losses, sizes, task_losses = [], [], []
-        codes_fn = None
-        if self._rank_weight > 0:
-            eps, pairing = self.rank_epsilon_, self.pairing
-            codes_fn = lambda r, g: pair_codes(r, eps, pairing, g)  # noqa: E731
-        # batches trained on before the checkpoint are skipped unread (same permutation)
-        skip = resume["batch"] if resume else 0
-        batches = data.batches(
-            self.batch_size, training, codes_fn, skip, self.pairing, self._soft_labels()
-        )
-        for i, batch in enumerate(batches, start=skip):
-            if i == skip and resume:
-                self._ckpt.restore_rng(resume["rng"], self.device_)
-                resume = None
-            if self._batch_hooks:
-                self.notify("on_batch_begin", batch=batch, training=training)
-            if training and self.max_steps is not None and self._fit_steps >= self.max_steps:
-                break
-            step = self.train_step(batch) if training else self.validation_step(batch)
-            self.steps_ += training
-            self._fit_steps += training
-            if training and self._ckpt is not None and self.steps_ % self._ckpt.every == 0:
-                self._ckpt.save(self, self._epoch, i + 1, self._epoch_rng)
-            losses.append(step["loss"].detach())
-            if "task_loss" in step:
-                task_losses.append(step["task_loss"])
-            sizes.append(batch[0].shape[0])
-            if self._batch_hooks:
-                self.history.record_batch(prefix + "_loss", step["loss"].item())
-                self.history.record_batch(prefix + "_batch_size", batch[0].shape[0])
-                self.notify("on_batch_end", batch=batch, training=training, **step)
-        batches.close()  # stops a prefetching reader at once when max_steps cut the epoch
-        if resume:  # the checkpoint closed this epoch: continue from its RNG state
-            self._ckpt.restore_rng(resume["rng"], self.device_)
-        if losses:  # one reduction per epoch instead of a sync per batch
-            weights = torch.as_tensor(sizes, dtype=losses[0].dtype, device=data.device)
-            epoch_loss = float(torch.stack(losses) @ weights) / sum(sizes)
-            if training:
-                check_finite_loss(self, epoch_loss, losses)
-            self.history.record(prefix + "_loss", epoch_loss)
-            if task_losses:  # validation: the task loss alone, comparable across alphas
-                task = float(torch.stack(task_losses) @ weights) / sum(sizes)
-                self.history.record(prefix + "_task_loss", task)
-            self.history.record(prefix + "_batch_count", len(losses))
-
-    def train_step(self, batch, **fit_params):
-        """One optimizer step on ``batch = (X, targets)``; returns ``{"loss", "y_pred"}``."""
-        Xb, yb = batch
-        if self.augment_ is not None:  # training batches only; never at predict time
-            Xb = self.augment_(Xb)
-        step = {}
-
-        def closure():
-            # Optimizer.zero_grad(set_to_none=True) does this, plus profiler bookkeeping
-            # that costs ~30 us: ~3 % of the paper's EEG step.
-            for group in self.optimizer_.param_groups:
-                for p in group["params"]:
-                    p.grad = None
-            with self._autocast():
-                y_pred = self._training_forward(Xb, yb)
-                loss = self.get_loss(y_pred, yb, X=Xb, training=True)
-            loss.backward()
-            if self._prime_momentum:
-                self._prime_momentum = prime_momentum_buffers(self.optimizer_)
-            if self._grad_hooks:
-                self.notify(
-                    "on_grad_computed",
-                    named_parameters=TeeGenerator(self.get_all_learnable_params()),
-                    batch=batch,
-                    training=True,
-                )
-            step.update(loss=loss, y_pred=y_pred)
-            return loss
-
-        self.optimizer_.step(closure)
-        return step
-
-    def validation_step(self, batch, **fit_params):
-        """Loss on ``batch`` without gradients (used with ``train_split``); with a task
-        head, also ``task_loss``, the task loss alone (recorded as ``valid_task_loss``)."""
-        Xb, yb = batch
-        with torch.no_grad(), self._autocast():
-            y_pred = self.infer(Xb)
-            loss = self.get_loss(y_pred, yb, X=Xb, training=False)
-            task = self.get_task_loss(y_pred[0], yb["task"], yb.get("weight"))
-        step = {"loss": loss, "y_pred": y_pred}
-        if task is not None:
-            step["task_loss"] = task.detach().float()
-        return step
-
-    def _training_forward(self, x, targets):
-        """Module outputs of a training batch; when the batch has ranked pairs, PRNet modules
-        also return the ranking head's projection, computed jointly with the task head."""
-        ranked = self._rank_weight > 0 and targets.get("codes") is not None
-        if ranked and hasattr(self.module_, "forward_with_projection"):
-            return self.module_.forward_with_projection(x)
-        return self.infer(x)
-
-    def infer(self, x, **fit_params):
-        """Run the module on a batch already on the device: ``(task_output, embedding)``."""
-        return self.module_(x)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """``L_task + alpha * L_rank`` of a batch.

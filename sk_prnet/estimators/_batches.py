@@ -20,14 +20,16 @@ same rows in the same order, so the choice never changes the pairs or the result
 """
 
 import copy
+import math
 
 import numpy as np
 import torch
+from skorch.dataset import Dataset
 
 from ._loader import Prefetcher, as_device_tensor, is_memory_mapped, read_rows, to_device
 
 __all__ = [
-    "TrainingBatches", "as_device_tensor", "batch_source", "counted_pairs",
+    "TrainingBatches", "EpochBatches", "as_device_tensor", "batch_source", "counted_pairs",
     "free_device_memory", "BATCH_SOURCES", "RESIDENT_FRACTION",
 ]  # fmt: skip
 
@@ -121,10 +123,14 @@ def counted_pairs(n, pairing, groups=None):
     return int(c @ (c - 1))
 
 
-class TrainingBatches:
+class TrainingBatches(Dataset):
     """Sample-aligned inputs, task targets, ranking targets and groups of one training run.
 
-    Targets (small) live on the device; the inputs where :func:`batch_source` says.
+    Targets (small) live on the device; the inputs where :func:`batch_source` says. It is a
+    skorch ``Dataset`` (what the estimators' ``get_dataset`` returns and callbacks receive as
+    ``dataset_train``/``dataset_valid``): ``X`` and ``y`` are the validated inputs and the
+    user's targets (labels, not class indices) of its samples, as skorch's scoring callbacks
+    read them; ``len`` and indexing follow them.
 
     Parameters
     ----------
@@ -148,16 +154,21 @@ class TrainingBatches:
     weight : Tensor of shape (n_samples, k) or None, default=None
         Per-sample weights of the losses (one column, or one per output); batches carry
         their rows as ``targets["weight"]``.
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs) or None, default=None
+        The user's targets (host memory), exposed as ``y`` and, on request, as the batches'
+        ``targets["y"]``.
     """
 
     def __init__(self, X, task, rank, groups, device, free_bytes=None, prefetch=0, source=None,
-                 weight=None):  # fmt: skip
+                 weight=None, y=None):  # fmt: skip
+        # skorch's Dataset.__init__ is not called: X and y are properties over these arrays
+        self.host_X, self.host_y = X, y
         host_only = (X.dtype == np.uint8) or is_memory_mapped(X)
         if source is None:
             source = batch_source(device.type, X.size * 4, host_only=host_only,
                                   free_bytes=free_bytes)  # fmt: skip
         self.source = source
-        self.X = X if self.source == "stream" else as_device_tensor(X, device)
+        self.inputs = X if self.source == "stream" else as_device_tensor(X, device)
         self.rows = None  # positions in X of this set's samples (None: all, in order)
         self.task = task.to(device)
         self.rank = rank.to(device)
@@ -172,6 +183,22 @@ class TrainingBatches:
     def __len__(self):
         return self.task.shape[0]
 
+    @property
+    def X(self):
+        """The validated inputs of this set's samples (host memory, as given to ``fit``)."""
+        return self.host_X if self.rows is None else self.host_X[self.rows]
+
+    @property
+    def y(self):
+        """The user's targets of this set's samples (``None`` when not given)."""
+        if self.host_y is None or self.rows is None:
+            return self.host_y
+        return self.host_y[self.rows]
+
+    def __getitem__(self, i):
+        row = i if self.rows is None else self.rows[i]
+        return self.host_X[row], None if self.host_y is None else self.host_y[row]
+
     def subset(self, index):
         """A ``TrainingBatches`` of the samples ``index`` (sharing the inputs, not copying)."""
         idx = np.asarray(index.cpu() if torch.is_tensor(index) else index, dtype=np.int64)
@@ -185,9 +212,10 @@ class TrainingBatches:
         return out
 
     def batches(self, batch_size, shuffle, codes_fn=None, start=0, pairing="split",
-                with_rank=False):  # fmt: skip
+                with_rank=False, with_y=False):  # fmt: skip
         """Yield ``(X_batch, targets)`` with ``targets`` a dict of ``task``, ``codes``,
-        ``weight`` (only when the data has weights) and ``rank`` (only ``with_rank``).
+        ``weight`` (only when the data has weights), ``rank`` (only ``with_rank``) and ``y``
+        (only ``with_y``).
 
         Parameters
         ----------
@@ -206,6 +234,9 @@ class TrainingBatches:
             The pairing of ``codes_fn`` (counts the pairs on the host).
         with_rank : bool, default=False
             Add the batch's ranking values as ``targets["rank"]`` (soft relation labels).
+        with_y : bool, default=False
+            Add the batch's rows of the user's targets (a host array) as ``targets["y"]``:
+            what skorch's callbacks compare predictions with. Costs one gather per epoch.
         """
         n = len(self)
         perm = torch.randperm(n) if shuffle else None
@@ -222,6 +253,7 @@ class TrainingBatches:
         if codes_fn is not None:
             codes = _epoch_codes(rank, groups, groups_host, batch_size, codes_fn, pairing, start)
         inputs = self._inputs(perm, bounds)
+        y = self._epoch_y(perm) if with_y else None
         for i, ((s, e), xb) in enumerate(zip(bounds, inputs)):
             targets = {"task": task[s:e]}
             if weight is not None:
@@ -230,24 +262,67 @@ class TrainingBatches:
                 targets["rank"] = rank[s:e]
             if codes is not None:
                 targets["codes"] = codes[i]()
+            if y is not None:
+                targets["y"] = y[s:e]
             yield xb, targets
 
-    def _inputs(self, perm, bounds):
-        """The epoch's input batches, in ``perm`` order (``None``: in order)."""
+    def _host_rows(self, perm):
+        """Positions in the host arrays of the epoch's samples, in ``perm`` order (``None``:
+        all of them, in order)."""
         rows = None if perm is None else perm.numpy()
         if self.rows is not None:
             rows = self.rows if rows is None else self.rows[rows]
+        return rows
+
+    def _epoch_y(self, perm):
+        if self.host_y is None:
+            raise ValueError("These training batches hold no user targets (y=None).")
+        rows = self._host_rows(perm)
+        return self.host_y if rows is None else self.host_y[rows]
+
+    def _inputs(self, perm, bounds):
+        """The epoch's input batches, in ``perm`` order (``None``: in order)."""
+        rows = self._host_rows(perm)
         if self.source == "whole":
-            X = self.X if rows is None else self.X[torch.from_numpy(rows)]
+            X = self.inputs if rows is None else self.inputs[torch.from_numpy(rows)]
             return (X[s:e] for s, e in bounds)
         if self.source == "gather":
             if rows is None:
-                return (self.X[s:e] for s, e in bounds)
+                return (self.inputs[s:e] for s, e in bounds)
             rows_dev = torch.from_numpy(rows).to(self.device)
-            return (self.X.index_select(0, rows_dev[s:e]) for s, e in bounds)
+            return (self.inputs.index_select(0, rows_dev[s:e]) for s, e in bounds)
         pick = (lambda s, e: slice(s, e)) if rows is None else (lambda s, e: rows[s:e])
-        host = Prefetcher(lambda b: read_rows(self.X, pick(*b), self.pin), bounds, self.prefetch)
+        read = lambda b: read_rows(self.inputs, pick(*b), self.pin)  # noqa: E731
+        host = Prefetcher(read, bounds, self.prefetch)
         return (to_device(xb, self.device) for xb in host)
+
+
+class EpochBatches:
+    """The iterator of one dataset (skorch's ``get_iterator`` result): each pass over it is
+    one epoch of :meth:`TrainingBatches.batches`, with a fresh permutation when shuffling.
+
+    Parameters
+    ----------
+    data : TrainingBatches
+    batch_size : int
+    shuffle : bool
+    **options
+        ``codes_fn``, ``pairing``, ``with_rank``, ``with_y`` of :meth:`TrainingBatches.batches`.
+    """
+
+    def __init__(self, data, batch_size, shuffle, **options):
+        self.data, self.batch_size, self.shuffle, self.options = data, batch_size, shuffle, options
+
+    def __len__(self):
+        return math.ceil(len(self.data) / self.batch_size)
+
+    def __iter__(self):
+        return self.epoch()
+
+    def epoch(self, start=0):
+        """The epoch's batches from the ``start``-th on (a resumed epoch skips the batches
+        already trained on unread; the permutation is drawn all the same)."""
+        return self.data.batches(self.batch_size, self.shuffle, start=start, **self.options)
 
 
 def _epoch_codes(rank, groups, groups_host, batch_size, codes_fn, pairing, start):

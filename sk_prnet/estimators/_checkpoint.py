@@ -167,7 +167,7 @@ class StepCheckpointer:
             "fingerprint": self.fingerprint,
             "history": list(est.history),
             "steps": int(est.steps_),
-            "fit_steps": int(est._fit_steps),
+            "fit_steps": int(est._run.fit_steps),
             "epoch": int(epoch),
             "batch": int(batch),
         }
@@ -205,7 +205,7 @@ class StepCheckpointer:
             raise _refuse(self.path, f"does not fit this network ({exc})") from exc
         est.history.clear()
         est.history.extend(state["history"])
-        est.steps_, est._fit_steps = state["steps"], state["fit_steps"]
+        est.steps_, est._run.fit_steps = state["steps"], state["fit_steps"]
         return state
 
     def restore_rng(self, states, device):

@@ -28,11 +28,12 @@ def early_stopped(callbacks):
 
 def interrupt_message(est):
     """The warning of an interrupted fit: where it stopped and how to go on."""
-    done = f"after {est._fit_steps} optimizer steps, in epoch {est._epoch + 1}"
-    if est._ckpt is None:
+    run = est._run
+    done = f"after {run.fit_steps} optimizer steps, in epoch {run.epoch + 1}"
+    if run.ckpt is None:
         again = "fit again to train from the start."
-    elif est._ckpt.path.exists():
-        again = f"fit again with the same parameters to resume from {str(est._ckpt.path)!r}."
+    elif run.ckpt.path.exists():
+        again = f"fit again with the same parameters to resume from {str(run.ckpt.path)!r}."
     else:
         again = "no checkpoint was written yet; fit again to train from the start."
     return (
@@ -63,7 +64,7 @@ def check_finite_loss(est, epoch_loss, losses):
     )
     raise TrainingDivergedError(
         f"{type(est).__name__}.fit diverged: the training loss became {float(stacked[first])}"
-        f" at optimizer step {step} (epoch {est._epoch + 1}), so the weights are no longer "
+        f" at optimizer step {step} (epoch {est._run.epoch + 1}), so the weights are no longer "
         f"usable. Likely causes: {scale}a learning rate too high (lr={est.lr}; try a smaller "
         "one), or unscaled inputs (use StandardScaler)."
     )

@@ -10,6 +10,7 @@ from contextlib import nullcontext
 import torch
 from sklearn.utils.validation import check_is_fitted
 
+from ._batches import TrainingBatches
 from ._loader import inference_batches, predict_batch_size
 from ._validation import _check_real
 
@@ -33,6 +34,8 @@ class PredictMixin:
         check_is_fitted(self, ["n_features_in_", "module_"])
 
     def _iter_batches(self, X):
+        if isinstance(X, TrainingBatches):  # validated at fit (see _validate_X)
+            X = X.X
         size = predict_batch_size(self.batch_size_predict, self.batch_size)
         return inference_batches(X, self.device_, size, self.prefetch)
 
@@ -65,7 +68,7 @@ class PredictMixin:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
+        X : array-like of shape (n_samples, ...) or the fit's dataset
         training : bool, default=False
             Train mode (dropout etc.) and gradients on.
         device : str or torch.device, default="cpu"
@@ -77,8 +80,18 @@ class PredictMixin:
             yield task_out.to(device), embedding.to(device)
 
     def _forward_task(self, X):
-        """Task outputs of the fitted module for validated ``X``: a CPU float tensor."""
-        outs = [out[0] for out in self._module_outputs(X)]
+        """Task outputs of the fitted module for validated ``X``: a CPU float tensor.
+
+        Through ``forward_iter`` when it is not this class's (a subclass's override, or
+        skorch's scoring callbacks, which replace it on the instance by the outputs cached
+        during the epoch); else straight from the module (``X`` is validated already).
+        """
+        forward_iter = self.forward_iter
+        if getattr(forward_iter, "__func__", None) is PredictMixin.forward_iter:
+            outputs = self._module_outputs(X)
+        else:
+            outputs = forward_iter(X, training=False, device=self.device_)
+        outs = [out[0].detach().float() for out in outputs]
         if not outs:
             return torch.empty((0, self._n_task_outputs()))
         return torch.cat(outs).float().cpu()
@@ -102,4 +115,3 @@ class PredictMixin:
         self._check_fitted()
         X = self._validate_X(X, reset=False)
         return self._decode(self._forward_task(X))
-

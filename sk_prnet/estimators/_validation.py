@@ -12,6 +12,8 @@ import torch
 from sklearn.utils.validation import _check_sample_weight, check_array
 from skorch.callbacks import Callback
 
+from ._batches import TrainingBatches
+
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data
 except ImportError:  # pragma: no cover - the package requires scikit-learn >= 1.6
@@ -28,6 +30,10 @@ class InputValidationMixin:
     estimators."""
 
     def _validate_X(self, X, *, reset):
+        if isinstance(X, TrainingBatches):  # a fit's own dataset, as skorch's scorers pass it
+            return X
+        if isinstance(X, torch.Tensor):  # e.g. a training batch, from skorch's BatchScoring
+            X = X.detach().cpu().numpy()
         kwargs = dict(allow_nd=True, dtype=self._input_dtype(X), ensure_all_finite=True)
         if validate_data is not None:
             X = validate_data(self, X, reset=reset, **kwargs)

@@ -11,7 +11,6 @@ Labels and logits are produced in the same ``(N_a, N_b)`` pair layout:
 import torch
 import torch.nn.functional as F
 
-
 __all__ = [
     "PAIRINGS", "IGNORE", "relation_codes", "pair_codes", "pair_logits", "pair_weights",
     "ranking_loss", "class_first_nll", "soft_relation_targets", "soft_ranking_loss",

@@ -45,7 +45,7 @@ def test_validation_split_shares_the_inputs():
     data = TrainingBatches(X, t, t.double(), None, torch.device("cpu"))
     train, valid = data.subset(np.arange(30)), data.subset(np.arange(30, 40))
     # no copy of the inputs per subset: rows index into the one tensor
-    assert train.X.data_ptr() == valid.X.data_ptr() == data.X.data_ptr()
+    assert train.inputs.data_ptr() == valid.inputs.data_ptr() == data.inputs.data_ptr()
     torch.manual_seed(0)
     got = torch.cat([x for x, _ in valid.batches(4, False)])
     np.testing.assert_array_equal(got.numpy(), X[30:])

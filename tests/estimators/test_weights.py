@@ -127,17 +127,15 @@ def test_ranking_pairs_weigh_the_product_of_the_sample_weights(problem):
     assert whole_batch_fit(reg, X, ratings, sample_weight=w) == pytest.approx(hand.value, 1e-5)
 
 
-class WeightRecorder(Callback):
-    """Records (row id, weight) of every training batch; X[:, 0] holds the row id."""
+class WeightRecordingRegressor(PRNetRegressor):
+    """Records (row id, weight) of every training batch through skorch's
+    ``train_step_single`` hook (the batch's loss targets); X[:, 0] holds the row id."""
 
-    def initialize(self):
-        self.seen = []
-        return self
-
-    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+    def train_step_single(self, batch, **fit_params):
         xb, targets = batch
-        self.seen.append((xb[:, 0].flatten(1)[:, 0] if xb.ndim > 2 else xb[:, 0],
-                          targets["weight"][:, 0]))  # fmt: skip
+        self._seen.append((xb[:, 0].flatten(1)[:, 0] if xb.ndim > 2 else xb[:, 0],
+                           targets["weight"][:, 0]))  # fmt: skip
+        return super().train_step_single(batch, **fit_params)
 
 
 @pytest.mark.parametrize("images", [False, True])
@@ -152,13 +150,13 @@ def test_weights_travel_with_their_rows_through_shuffled_batches(images):
     else:
         X = np.column_stack([np.arange(n), rng.normal(size=n)]).astype(np.float32)
         kw, scale = {}, 1.0
-    rec = WeightRecorder()
     y = rng.normal(size=n)
-    est = PRNetRegressor(max_epochs=2, batch_size=7, device="cpu", random_state=0,
-                         callbacks=[rec], **kw)  # fmt: skip
+    est = WeightRecordingRegressor(max_epochs=2, batch_size=7, device="cpu", random_state=0,
+                                   **kw)  # fmt: skip
+    vars(est)["_seen"] = []
     est.fit(X, y, sample_weight=w)
-    ids = torch.cat([i for i, _ in rec.seen]) * scale
-    got = torch.cat([wb for _, wb in rec.seen])
+    ids = torch.cat([i for i, _ in est._seen]) * scale
+    got = torch.cat([wb.detach() for _, wb in est._seen])
     ids = ids.round().long().numpy()
     assert sorted(ids[:n]) == list(range(n))  # one epoch: every row once
     np.testing.assert_allclose(got.numpy(), w[ids] / w.mean(), rtol=1e-6)  # scaled to mean 1
