@@ -62,11 +62,16 @@ class BatchedMLP:
         def stack(get):
             return torch.stack([get(*lay).detach() for lay in layers]).to(dev).clone()
 
+        # weights stored transposed, (M, in, out): every matmul of the step and of its
+        # backward then reads and writes contiguous matrices (no transposing copies)
         params = []
         for i in range(len(layers[0][0])):
-            params += [stack(lambda b, t, s, i=i: b[i].weight), stack(lambda b, t, s, i=i: b[i].bias)]
+            params += [
+                stack(lambda b, t, s, i=i: b[i].weight.t()),
+                stack(lambda b, t, s, i=i: b[i].bias),
+            ]
         params += [
-            stack(lambda b, t, s: torch.cat([t.weight, s.weight])),
+            stack(lambda b, t, s: torch.cat([t.weight, s.weight]).t()),
             stack(lambda b, t, s: torch.cat([t.bias, s.bias])),
         ]
         self.params = [p.requires_grad_() for p in params]
@@ -207,7 +212,6 @@ class BatchedMLP:
             pair_w = wa[:, :, :, None, :] * wb[:, :, None, :, :] * counted
             count = counted.sum((2, 3, 4), keepdim=True).clamp_min(1)
             pair_w = pair_w / count
-            codes = codes.clamp_min(0)
         # the task loss: per output a batch mean (classifiers sum the outputs, regressors
         # average them)
         task_w = W / (size if self.class_counts is not None else size * T)
@@ -218,25 +222,29 @@ class BatchedMLP:
                 "sizes": sizes}  # fmt: skip
 
     def _losses(self, x, y, task_w, codes, pair_w):
-        """Per-network task and ranking losses ``(M,)`` of one step."""
+        """Per-network task and ranking losses ``(M,)`` of one step.
+
+        Both cross-entropies put the classes first (``(K, ...)``) and reduce with a 2-D
+        ``nll_loss``, as the estimators do (:func:`sk_prnet.modules.pairing.class_first_nll`):
+        ``log_softmax`` over a last axis of 2 or 3 classes is several times slower.
+        """
         h = x
         *layers, Wh, bh = self.params
         for W, b in zip(layers[::2], layers[1::2]):
-            h = torch.relu(torch.baddbmm(b.unsqueeze(1), h, W.transpose(1, 2)))
-        out = torch.baddbmm(bh.unsqueeze(1), h, Wh.transpose(1, 2))
-        C, T = self.C, self.T
+            h = torch.relu(torch.baddbmm(b.unsqueeze(1), h, W))
+        out = torch.baddbmm(bh.unsqueeze(1), h, Wh)
+        C, T, M = self.C, self.T, self.M
         task_out = out[..., :C]
         counts = self.class_counts
         if counts is None:
             task = ((task_out - y).square() * task_w).sum((1, 2))
         else:
             if counts.count(counts[0]) == len(counts):
-                logp = F.log_softmax(task_out.unflatten(-1, (T, counts[0])), -1)
-                nll = -logp.gather(-1, y.unsqueeze(-1)).squeeze(-1)
+                nll = _class_first_nll(task_out.unflatten(-1, (T, counts[0])), y)
             else:
                 parts = task_out.split(counts, dim=-1)
                 nll = torch.stack(
-                    [-F.log_softmax(p, -1).gather(-1, y[..., t, None]).squeeze(-1)
+                    [_class_first_nll(p.unsqueeze(-2), y[..., t, None]).squeeze(-1)
                      for t, p in enumerate(parts)], -1,
                 )  # fmt: skip
             task = (nll * task_w).sum((1, 2))
@@ -249,9 +257,15 @@ class BatchedMLP:
             a, b = proj[:, :half, :m], proj[:, half : 2 * half, m:]
         else:
             a, b = proj[..., :m], proj[..., m:]
-        logits = (a.unsqueeze(2) + b.unsqueeze(1)).unflatten(-1, (T, 3))
-        picked = F.log_softmax(logits, -1).gather(-1, codes.unsqueeze(-1)).squeeze(-1)
-        return task, -(picked * pair_w).sum((1, 2, 3))
+        # (3, M, N_a, N_b, T) relation logits, classes first
+        a = a.unflatten(-1, (T, 3)).permute(3, 0, 1, 2)
+        b = b.unflatten(-1, (T, 3)).permute(3, 0, 1, 2)
+        logits = a.unsqueeze(3) + b.unsqueeze(2)
+        losses = F.nll_loss(
+            F.log_softmax(logits, 0).reshape(3, -1).t(), codes.reshape(-1),
+            ignore_index=IGNORE, reduction="none",
+        )  # fmt: skip
+        return task, (losses.view(M, -1) * pair_w.view(M, -1)).sum(1)
 
     def _step(self, size, x, y, task_w, codes, pair_w, active, rank):
         """One SGD step of every network; returns their losses ``(M,)`` (detached)."""
@@ -280,7 +294,7 @@ class BatchedMLP:
         wd, mom, nlr = self._mask_factors(active, rank)
         with torch.no_grad():
             for p, buf, w, mo, lr in zip(self.params, self.bufs, wd, mom, nlr):
-                d = torch.addcmul(p.grad, p, w)
+                d = p.grad.addcmul_(p, w)  # the gradient is this step's own tensor
                 buf.mul_(mo).add_(d)
                 p.addcmul_(buf, lr)
 
@@ -290,15 +304,18 @@ class BatchedMLP:
             dev = self.device
             a = torch.as_tensor(active, device=dev)
             r = torch.as_tensor(rank & active, device=dev)
-            n_head = self.params[-1].shape[1]
+            n_head = self.params[-1].shape[-1]
             head = torch.zeros(self.M, n_head, dtype=torch.bool, device=dev)
             head[:, : self.C] = a[:, None]
             head[:, self.C :] = r[:, None]
             factors = ([], [], [])
             n_layer_params = len(self.params) - 2
             for i, p in enumerate(self.params):
-                mask = head if i >= n_layer_params else a[:, None].expand(self.M, p.shape[1])
-                mask = mask.reshape(self.M, p.shape[1], *([1] * (p.ndim - 2)))
+                # masks broadcast over a parameter's (M, in, out) or (M, out) shape
+                if i < n_layer_params:
+                    mask = a.view(self.M, *([1] * (p.ndim - 1)))
+                else:
+                    mask = head.view(self.M, *([1] * (p.ndim - 2)), n_head)
                 shape = (self.M,) + (1,) * (p.ndim - 1)
                 factors[0].append(mask * self.weight_decay.view(shape))
                 factors[1].append(torch.where(mask, self.momentum.view(shape), 1.0))
@@ -315,12 +332,15 @@ class BatchedMLP:
                 tensors, buffers = [], []
                 for i, (p, buf) in enumerate(zip(self.params, self.bufs)):
                     value, b = p[m], buf[m]
+                    if value.ndim == 2:  # stored transposed
+                        value, b = value.t(), b.t()
                     if i < n_layer_params:
                         tensors.append(value)
                         buffers.append(b if self.touched[m] else None)
                         continue
-                    t_val, s_val = value.split([self.C, value.shape[0] - self.C])
-                    t_buf, s_buf = b.split([self.C, value.shape[0] - self.C])
+                    split = [self.C, value.shape[0] - self.C]
+                    t_val, s_val = value.split(split)
+                    t_buf, s_buf = b.split(split)
                     tensors += [t_val, s_val]
                     buffers += [t_buf if self.touched[m] else None,
                                 s_buf if self.rank_touched[m] else None]  # fmt: skip
@@ -334,3 +354,11 @@ def _layer_order(items, n_layer_params):
     wt, ws, bt, bs = items[n_layer_params:]
     return items[:n_layer_params] + [wt, bt, ws, bs]
 
+
+
+def _class_first_nll(logits, target):
+    """Per-sample cross-entropy of ``logits (..., K)`` and ``target (...)``, shape ``(...)``."""
+    cf = logits.movedim(-1, 0)
+    losses = F.nll_loss(F.log_softmax(cf, 0).reshape(cf.shape[0], -1).t(), target.reshape(-1),
+                        reduction="none")  # fmt: skip
+    return losses.view(target.shape)

@@ -73,6 +73,8 @@ def unsupported_reason(est):
     }  # fmt: skip
     for param, ok in unsupported.items():
         value = getattr(est, param)
+        if param == "callbacks" and isinstance(value, list | tuple) and not value:
+            continue
         if not (value is ok or (isinstance(ok, str) and value == ok)):
             return f"{param}={value!r} (batched training needs {param}={ok!r})"
     if est.warm_start and est.initialized_ and hasattr(est, "n_features_in_"):
@@ -171,7 +173,7 @@ def write_back(est, tensors, buffers):
         for p, value, buf in zip(params, tensors, buffers):
             p.copy_(value)
             if buf is not None and est.momentum:
-                state[p]["momentum_buffer"] = buf.clone()
+                state[p]["momentum_buffer"] = buf.clone(memory_format=torch.contiguous_format)
 
 
 def begin_training(est, prep):
