@@ -216,7 +216,9 @@ class BatchedMLP:
         # average them)
         task_w = W / (size if self.class_counts is not None else size * T)
         for j in range(S):
-            args[j] = (X[j], Y[j], task_w[j]) + ((codes[j], pair_w[j]) if any_rank else (None, None))
+            args[j] = (X[j], Y[j], task_w[j]) + (
+                (codes[j], pair_w[j]) if any_rank else (None, None)
+            )
         sizes = torch.as_tensor(active * size, dtype=torch.float32, device=dev)
         return {"n_steps": S, "args": args, "active": active, "rank": rank & self.ranked,
                 "sizes": sizes}  # fmt: skip
@@ -353,7 +355,6 @@ def _layer_order(items, n_layer_params):
     """``[layers..., Wt, Ws, bt, bs]`` -> ``[layers..., Wt, bt, Ws, bs]``."""
     wt, ws, bt, bs = items[n_layer_params:]
     return items[:n_layer_params] + [wt, bt, ws, bs]
-
 
 
 def _class_first_nll(logits, target):

@@ -185,4 +185,3 @@ def _fit_chunk(estimators, chunk, X_list, y_list, params):
         for i in part:
             prepared[i] = None  # free the data as soon as a part is done
     return errors
-

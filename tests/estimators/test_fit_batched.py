@@ -107,7 +107,9 @@ def test_weights_multi_output_and_continued_training():
     fitted, own = _fit_both(nets, Xs, ys, params)
     for b, o in zip(fitted, own):
         assert_same_fit(b, o, X)
-        np.testing.assert_array_equal(b.predict_proba(X)[1].argmax(1), o.predict_proba(X)[1].argmax(1))
+        np.testing.assert_array_equal(
+            b.predict_proba(X)[1].argmax(1), o.predict_proba(X)[1].argmax(1)
+        )
     for est, Xi, yi in zip(fitted + own, Xs * 2, ys * 2):
         est.set_params(max_epochs=1).partial_fit(Xi, yi)
     for b, o in zip(fitted, own):
