@@ -179,6 +179,7 @@ def write_back(est, tensors, buffers):
 def begin_training(est, prep):
     est.steps_ = 0
     est._fit_steps = 0
+    est._epoch = 0
     est._ckpt = None
     est.interrupted_ = False
     est.notify("on_train_begin", X=prep.X, y=prep.y)
