@@ -200,8 +200,9 @@ class BatchedMLP:
                 have = [j for j, (_, t) in enumerate(bs) if t.get("codes") is not None]
                 rank[have, m] = True
                 if have:
-                    codes[have, m] = torch.stack([bs[j][1]["codes"] for j in have])
-        args = [None] * S
+                    rows = slice(0, len(have)) if have[-1] == len(have) - 1 else have
+                    codes[rows, m] = torch.stack([bs[j][1]["codes"] for j in have])
+        rank_w = None
         if any_rank:
             counted = codes != IGNORE
             if self.pairing == "split":
@@ -209,48 +210,59 @@ class BatchedMLP:
                 wa, wb = W[:, :, :h], W[:, :, h : 2 * h]
             else:
                 wa = wb = W
+            # each pair's weight in its model's mean over counted pairs, put on the class
+            # of its relation (classes first): the loss is -sum(log_softmax * rank_w)
             pair_w = wa[:, :, :, None, :] * wb[:, :, None, :, :] * counted
-            count = counted.sum((2, 3, 4), keepdim=True).clamp_min(1)
-            pair_w = pair_w / count
+            pair_w = pair_w / counted.sum((2, 3, 4), keepdim=True).clamp_min(1)
+            rank_w = F.one_hot(codes.clamp_min(0), 3).to(pair_w.dtype) * pair_w.unsqueeze(-1)
+            rank_w = rank_w.permute(0, 5, 1, 2, 3, 4).contiguous()
         # the task loss: per output a batch mean (classifiers sum the outputs, regressors
         # average them)
         task_w = W / (size if self.class_counts is not None else size * T)
-        for j in range(S):
-            args[j] = (X[j], Y[j], task_w[j]) + (
-                (codes[j], pair_w[j]) if any_rank else (None, None)
-            )
+        if self._one_softmax():  # as the ranking loss: weights on the targets' classes
+            k = self.class_counts[0]
+            task_w = F.one_hot(Y, k).to(task_w.dtype) * task_w.unsqueeze(-1)
+            task_w = task_w.permute(0, 4, 1, 2, 3).contiguous()
+        args = [(X[j], Y[j], task_w[j], None if rank_w is None else rank_w[j]) for j in range(S)]
         sizes = torch.as_tensor(active * size, dtype=torch.float32, device=dev)
         return {"n_steps": S, "args": args, "active": active, "rank": rank & self.ranked,
                 "sizes": sizes}  # fmt: skip
 
-    def _losses(self, x, y, task_w, codes, pair_w):
+    def _one_softmax(self):
+        """Whether the task outputs are classifications with equal class counts."""
+        counts = self.class_counts
+        return counts is not None and counts.count(counts[0]) == len(counts)
+
+    def _losses(self, x, y, task_w, rank_w):
         """Per-network task and ranking losses ``(M,)`` of one step.
 
-        Both cross-entropies put the classes first (``(K, ...)``) and reduce with a 2-D
-        ``nll_loss``, as the estimators do (:func:`sk_prnet.modules.pairing.class_first_nll`):
-        ``log_softmax`` over a last axis of 2 or 3 classes is several times slower.
+        The cross-entropies put the classes first (``(K, M, ...)``), as the estimators do
+        (:func:`sk_prnet.modules.pairing.class_first_nll`): ``log_softmax`` over a last axis
+        of 2 or 3 classes is several times slower. Each loss is then ``-sum(log_softmax *
+        w)`` with ``w`` the sample's (or pair's) weight in its model's mean on the target
+        class, zero elsewhere (built once per epoch by :meth:`_block`).
         """
         h = x
         *layers, Wh, bh = self.params
         for W, b in zip(layers[::2], layers[1::2]):
             h = torch.relu(torch.baddbmm(b.unsqueeze(1), h, W))
         out = torch.baddbmm(bh.unsqueeze(1), h, Wh)
-        C, T, M = self.C, self.T, self.M
+        C, T = self.C, self.T
         task_out = out[..., :C]
         counts = self.class_counts
         if counts is None:
             task = ((task_out - y).square() * task_w).sum((1, 2))
+        elif self._one_softmax():
+            logits = task_out.unflatten(-1, (T, counts[0])).permute(3, 0, 1, 2)
+            task = -(F.log_softmax(logits, 0) * task_w).sum((0, 2, 3))
         else:
-            if counts.count(counts[0]) == len(counts):
-                nll = _class_first_nll(task_out.unflatten(-1, (T, counts[0])), y)
-            else:
-                parts = task_out.split(counts, dim=-1)
-                nll = torch.stack(
-                    [_class_first_nll(p.unsqueeze(-2), y[..., t, None]).squeeze(-1)
-                     for t, p in enumerate(parts)], -1,
-                )  # fmt: skip
+            parts = task_out.split(counts, dim=-1)
+            nll = torch.stack(
+                [-F.log_softmax(p, -1).gather(-1, y[..., t, None]).squeeze(-1)
+                 for t, p in enumerate(parts)], -1,
+            )  # fmt: skip
             task = (nll * task_w).sum((1, 2))
-        if codes is None:
+        if rank_w is None:
             return task, None
         proj = out[..., C:]
         m = 3 * T
@@ -263,17 +275,13 @@ class BatchedMLP:
         a = a.unflatten(-1, (T, 3)).permute(3, 0, 1, 2)
         b = b.unflatten(-1, (T, 3)).permute(3, 0, 1, 2)
         logits = a.unsqueeze(3) + b.unsqueeze(2)
-        losses = F.nll_loss(
-            F.log_softmax(logits, 0).reshape(3, -1).t(), codes.reshape(-1),
-            ignore_index=IGNORE, reduction="none",
-        )  # fmt: skip
-        return task, (losses.view(M, -1) * pair_w.view(M, -1)).sum(1)
+        return task, -(F.log_softmax(logits, 0) * rank_w).sum((0, 2, 3, 4))
 
-    def _step(self, size, x, y, task_w, codes, pair_w, active, rank):
+    def _step(self, size, x, y, task_w, rank_w, active, rank):
         """One SGD step of every network; returns their losses ``(M,)`` (detached)."""
         for p in self.params:
             p.grad = None
-        task, rank_loss = self._losses(x, y, task_w, codes, pair_w)
+        task, rank_loss = self._losses(x, y, task_w, rank_w)
         if rank_loss is None or not rank.any():
             loss = task
         else:
@@ -355,11 +363,3 @@ def _layer_order(items, n_layer_params):
     """``[layers..., Wt, Ws, bt, bs]`` -> ``[layers..., Wt, bt, Ws, bs]``."""
     wt, ws, bt, bs = items[n_layer_params:]
     return items[:n_layer_params] + [wt, bt, ws, bs]
-
-
-def _class_first_nll(logits, target):
-    """Per-sample cross-entropy of ``logits (..., K)`` and ``target (...)``, shape ``(...)``."""
-    cf = logits.movedim(-1, 0)
-    losses = F.nll_loss(F.log_softmax(cf, 0).reshape(cf.shape[0], -1).t(), target.reshape(-1),
-                        reduction="none")  # fmt: skip
-    return losses.view(target.shape)
