@@ -214,15 +214,12 @@ class BatchedMLP:
             # of its relation (classes first): the loss is -sum(log_softmax * rank_w)
             pair_w = wa[:, :, :, None, :] * wb[:, :, None, :, :] * counted
             pair_w = pair_w / counted.sum((2, 3, 4), keepdim=True).clamp_min(1)
-            rank_w = F.one_hot(codes.clamp_min(0), 3).to(pair_w.dtype) * pair_w.unsqueeze(-1)
-            rank_w = rank_w.permute(0, 5, 1, 2, 3, 4).contiguous()
+            rank_w = _on_classes(pair_w, codes, 3)
         # the task loss: per output a batch mean (classifiers sum the outputs, regressors
         # average them)
         task_w = W / (size if self.class_counts is not None else size * T)
         if self._one_softmax():  # as the ranking loss: weights on the targets' classes
-            k = self.class_counts[0]
-            task_w = F.one_hot(Y, k).to(task_w.dtype) * task_w.unsqueeze(-1)
-            task_w = task_w.permute(0, 4, 1, 2, 3).contiguous()
+            task_w = _on_classes(task_w, Y, self.class_counts[0])
         args = [(X[j], Y[j], task_w[j], None if rank_w is None else rank_w[j]) for j in range(S)]
         sizes = torch.as_tensor(active * size, dtype=torch.float32, device=dev)
         return {"n_steps": S, "args": args, "active": active, "rank": rank & self.ranked,
@@ -363,3 +360,11 @@ def _layer_order(items, n_layer_params):
     """``[layers..., Wt, Ws, bt, bs]`` -> ``[layers..., Wt, bt, Ws, bs]``."""
     wt, ws, bt, bs = items[n_layer_params:]
     return items[:n_layer_params] + [wt, bt, ws, bs]
+
+
+def _on_classes(weight, labels, n_classes):
+    """``(S, K, ...)`` tensor: ``weight (S, ...)`` where ``labels`` is class k, else 0."""
+    out = weight.new_empty((weight.shape[0], n_classes, *weight.shape[1:]))
+    for k in range(n_classes):
+        torch.mul(weight, labels == k, out=out[:, k])
+    return out

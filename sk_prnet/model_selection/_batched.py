@@ -14,7 +14,7 @@ _MAX_CHUNK = 128
 
 
 def fit_batched(estimators, X_list, y_list, *, fit_params_list=None, max_models=None,
-                fallback=False):  # fmt: skip
+                fallback=False, on_fitted=None):  # fmt: skip
     """Fit PRNet estimators on their own data, training many networks as one batched model.
 
     Equivalent to ``[est.fit(X, y, **params) for est, X, y, params in zip(...)]``: every
@@ -54,6 +54,10 @@ def fit_batched(estimators, X_list, y_list, *, fit_params_list=None, max_models=
     fallback : bool, default=False
         Fit the estimators that batched training does not support with their own ``fit``
         instead of raising.
+    on_fitted : callable or None, default=None
+        Called as ``on_fitted(i, estimator)`` as soon as estimator ``i`` is fitted (the
+        networks of a chunk all finish together), e.g. to store results as they come.
+        Not called for a network that diverged or was interrupted.
 
     Returns
     -------
@@ -118,6 +122,8 @@ def fit_batched(estimators, X_list, y_list, *, fit_params_list=None, max_models=
             batched.append(i)
         elif fallback:
             est.fit(X_list[i], y_list[i], **params[i])
+            if on_fitted is not None:
+                on_fitted(i, est)
         else:
             raise ValueError(
                 f"Estimator {i} cannot be trained by fit_batched: {reason}. Change that "
@@ -127,7 +133,7 @@ def fit_batched(estimators, X_list, y_list, *, fit_params_list=None, max_models=
     errors = []
     for group in _groups(estimators, batched):
         for chunk in _chunks(group, X_list, max_models):
-            errors += _fit_chunk(estimators, chunk, X_list, y_list, params)
+            errors += _fit_chunk(estimators, chunk, X_list, y_list, params, on_fitted)
     if errors:
         which = ", ".join(str(i) for i, _ in errors)
         raise TrainingDivergedError(
@@ -166,7 +172,7 @@ def _epoch_bytes(X):
     return n * (4 * width + 8 * 40 * 2)  # inputs as float32, ~pair labels of a 40-batch
 
 
-def _fit_chunk(estimators, chunk, X_list, y_list, params):
+def _fit_chunk(estimators, chunk, X_list, y_list, params, on_fitted):
     """Prepare the chunk's estimators, split them by fitted architecture, train each part."""
     prepared = {i: adapter.prepare(estimators[i], X_list[i], y_list[i], params[i]) for i in chunk}
     parts = {}
@@ -181,7 +187,12 @@ def _fit_chunk(estimators, chunk, X_list, y_list, params):
     for part in parts.values():
         engine = BatchedMLP([estimators[i] for i in part], [prepared[i] for i in part])
         with adapter.deterministic_algorithms(estimators[part[0]].deterministic):
-            errors += [(part[m], exc) for m, exc in engine.fit()]
+            failed = [(part[m], exc) for m, exc in engine.fit()]
+        errors += failed
+        if on_fitted is not None:
+            for i in part:
+                if all(i != j for j, _ in failed):
+                    on_fitted(i, estimators[i])
         for i in part:
             prepared[i] = None  # free the data as soon as a part is done
     return errors

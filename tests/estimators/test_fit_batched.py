@@ -129,7 +129,13 @@ def test_groups_chunks_and_fallback():
         PRNetClassifier(max_epochs=1, batch_size=16, device="cpu", random_state=3,
                         alpha_schedule="warmup"),
     ]  # fmt: skip
-    fitted, own = _fit_both(nets, [X] * 4, [y] * 4, [{}] * 4, max_models=1, fallback=True)
+    done = []
+    fitted, own = _fit_both(
+        nets, [X] * 4, [y] * 4, [{}] * 4, max_models=1, fallback=True,
+        on_fitted=lambda i, est: done.append((i, est.history_[-1, "epoch"])),
+    )  # fmt: skip
+    # each reported once, fitted when reported; the fallback first (fitted while checking)
+    assert done == [(3, 1), (0, 1), (2, 1), (1, 2)]
     for b, o in zip(fitted, own):
         assert_same_fit(b, o, X)
     # ordinary estimators: pickling and the ranking head's compare work
