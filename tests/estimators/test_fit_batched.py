@@ -124,7 +124,7 @@ def test_groups_chunks_and_fallback():
     nets = [
         PRNetClassifier(max_epochs=1, batch_size=16, device="cpu", random_state=0),
         PRNetClassifier(max_epochs=2, batch_size=16, device="cpu", random_state=1,
-                        module__hidden_sizes=(5,)),
+                        module__hidden_sizes=(6, 5, 4)),
         PRNetClassifier(max_epochs=1, batch_size=16, device="cpu", random_state=2),
         PRNetClassifier(max_epochs=1, batch_size=16, device="cpu", random_state=3,
                         alpha_schedule="warmup"),
