@@ -23,8 +23,7 @@ import time
 import numpy as np
 import torch
 
-from sk_prnet import PRNetClassifier
-from sk_prnet.model_selection import fit_batched
+from sk_prnet import PRNetClassifier, fit_batched
 
 N, P, HIDDEN, OUT = 1044, 100, 128, 2 * 2 + 2 * 2 * 3  # task logits, then 2 pair sides
 

@@ -6,12 +6,10 @@
   (as in Zheng & Lu, 2015) -- :class:`SeedSessionSplit` / :func:`seed_train_test_split`.
 * Subject-independent: leave one subject out -- :func:`leave_one_subject_out`.
 
-:func:`fit_batched` fits many estimators (folds, settings) as one batched network.
 :func:`evaluate_subjects` runs any of these per subject and returns a tidy
 :class:`pandas.DataFrame`. Standard scikit-learn splitters are used wherever they fit.
 """
 
-from ._batched import fit_batched
 from ._split import (
     SeedSessionSplit,
     TrialKFold,
@@ -26,7 +24,6 @@ __all__ = [
     "TrialKFold",
     "deap_subject_dependent_cv",
     "evaluate_subjects",
-    "fit_batched",
     "leave_one_subject_out",
     "pivot_scores",
     "seed_train_test_split",

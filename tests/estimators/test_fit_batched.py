@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from skorch.callbacks import EarlyStopping
 
-from sk_prnet import PRNetClassifier, PRNetRegressor, TrainingDivergedError
-from sk_prnet.model_selection import fit_batched
+from sk_prnet import PRNetClassifier, PRNetRegressor, TrainingDivergedError, fit_batched
 
 RTOL = 1e-5
 

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from ..estimators import _batched_adapter as adapter
-from ..estimators._batched import BatchedMLP
 from ..exceptions import TrainingDivergedError
+from . import _batched_adapter as adapter
+from ._batched import BatchedMLP
 
 __all__ = ["fit_batched"]
 
@@ -83,7 +83,7 @@ def fit_batched(estimators, X_list, y_list, *, fit_params_list=None, max_models=
     >>> import numpy as np
     >>> from sklearn.base import clone
     >>> from sk_prnet import PRNetClassifier
-    >>> from sk_prnet.model_selection import fit_batched
+    >>> from sk_prnet import fit_batched
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(120, 6)).astype("float32")
     >>> y = (X[:, 0] > 0).astype(int)
