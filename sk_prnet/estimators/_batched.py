@@ -112,7 +112,7 @@ class BatchedMLP:
         errors = []
         for e, p in zip(ests, preps):
             adapter.begin_training(e, p)
-        interrupted = False
+        interrupted = completed = False
         try:
             for epoch in range(self.max_epochs):
                 live = np.flatnonzero(alive)
@@ -138,14 +138,15 @@ class BatchedMLP:
                     except FloatingPointError as exc:  # TrainingDivergedError
                         alive[m] = False
                         errors.append((m, exc))
+            completed = True
         except KeyboardInterrupt:
             interrupted = True
             raise
         finally:
             self._write_back()
-            for m, (e, p) in enumerate(zip(ests, preps)):
-                if not any(i == m for i, _ in errors):
-                    adapter.end_training(e, p, interrupted)
+            # a failure (not an interrupt) ends nothing: as fit, it leaves no finished state
+            for m in np.flatnonzero(alive) if completed or interrupted else ():
+                adapter.end_training(ests[m], preps[m], interrupted)
         return errors
 
     def _run_epoch(self, batches):

@@ -185,3 +185,37 @@ def test_bad_input_is_refused_with_what_to_do():
     assert not hasattr(est, "n_features_in_")  # nothing was fitted before the refusal
     with pytest.raises(ValueError, match="callbacks"):
         fit_batched([PRNetClassifier(callbacks=[EarlyStopping()], device="cpu")], [X], [y])
+
+
+def test_ctrl_c_keeps_partly_trained_networks_marked_unfinished():
+    # SIGINT arrives once training runs: both networks are written back with
+    # interrupted_=True and a warning, and the KeyboardInterrupt reaches the caller
+    import signal
+
+    from sk_prnet import TrainingInterruptedWarning
+
+    X, ratings, _ = _data()
+    y = (ratings[:, 0] > 5).astype(int)
+    nets = [
+        PRNetClassifier(max_epochs=100_000, batch_size=16, device="cpu", random_state=i)
+        for i in range(2)
+    ]
+
+    def interrupt(signum, frame):
+        history = getattr(nets[1], "history_", None)
+        if history is not None and len(history) >= 2:
+            raise KeyboardInterrupt
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        with pytest.warns(TrainingInterruptedWarning), pytest.raises(KeyboardInterrupt):
+            fit_batched(nets, [X, X[:50]], [y, y[:50]])
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    for est in nets:
+        assert est.interrupted_ is True
+        assert 2 <= len(est.history_) < 100_000
+        assert np.isfinite(est.predict_proba(X)).all()
