@@ -55,6 +55,7 @@ class BatchedMLP:
         specs = [adapter.loss_spec(e) for e in self.ests]
         self.class_counts, _, _, self.T = specs[0]
         layers = [adapter.linear_layers(e) for e in self.ests]
+        self.C = layers[0][1].out_features  # task outputs; the pair head's columns follow
         self.n = np.array([len(p.data) for p in self.preps])
         dev = self.device
 
@@ -70,10 +71,8 @@ class BatchedMLP:
                 stack(lambda b, t, s, i=i: b[i].bias),
             ]
         params += [
-            stack(lambda b, t, s: t.weight.t()),
-            stack(lambda b, t, s: t.bias),
-            stack(lambda b, t, s: s.weight.t()),  # the ranking head: masked apart
-            stack(lambda b, t, s: s.bias),
+            stack(lambda b, t, s: torch.cat([t.weight, s.weight]).t()),
+            stack(lambda b, t, s: torch.cat([t.bias, s.bias])),
         ]
         self.params = [p.requires_grad_() for p in params]
         self.bufs = [torch.zeros_like(p) for p in params]
@@ -81,10 +80,6 @@ class BatchedMLP:
         self.lr = col([float(e.lr) for e in self.ests])
         self.momentum = col([float(e.momentum) for e in self.ests])
         self.weight_decay = col([float(e.weight_decay) for e in self.ests])
-        # one set of SGD settings: torch's fused SGD kernel (the estimators' default) on
-        # the steps that update every network
-        settings = {(float(e.lr), float(e.momentum), float(e.weight_decay)) for e in self.ests}
-        self.fused = next(iter(settings)) if len(settings) == 1 and self.ests[0].momentum else None
         # L_task + alpha * scale * L_rank (scale: n_targets for classifiers, 1 for regressors)
         self.rank_coef = col([s[1] * s[2] for s in specs])
         self.ranked = np.array([s[2] > 0 for s in specs])
@@ -246,11 +241,12 @@ class BatchedMLP:
         class, zero elsewhere (built once per epoch by :meth:`_block`).
         """
         h = x
-        *layers, Wt, bt, Ws, bs = self.params
+        *layers, Wh, bh = self.params
         for W, b in zip(layers[::2], layers[1::2]):
             h = torch.relu(torch.baddbmm(b.unsqueeze(1), h, W))
-        task_out = torch.baddbmm(bt.unsqueeze(1), h, Wt)
-        T = self.T
+        out = torch.baddbmm(bh.unsqueeze(1), h, Wh)
+        C, T = self.C, self.T
+        task_out = out[..., :C]
         counts = self.class_counts
         if counts is None:
             task = ((task_out - y).square() * task_w).sum((1, 2))
@@ -266,7 +262,7 @@ class BatchedMLP:
             task = (nll * task_w).sum((1, 2))
         if rank_w is None:
             return task, None
-        proj = torch.baddbmm(bs.unsqueeze(1), h, Ws)
+        proj = out[..., C:]
         m = 3 * T
         if self.pairing == "split":
             half = x.shape[1] // 2
@@ -299,71 +295,72 @@ class BatchedMLP:
         """torch.optim.SGD's step (momentum, weight decay, no dampening) per network.
 
         ``d = g + wd * p; buf = momentum * buf + d; p = p - lr * buf``, with a zero first
-        buffer (``momentum * 0 + d`` is torch's first ``buf = d``). The backbone and task
-        head update where a network takes the step, the ranking head where it also has a
-        gradient in the estimator's own step (``alpha > 0`` and counted pairs). When every
-        network updates and all share their settings, this is torch's fused SGD kernel, as
-        in the estimators. Otherwise, where a network is masked its gradient is exactly
-        zero and the factors become ``wd = 0``, ``momentum = 1``, ``lr = 0``: ``buf`` and
-        ``p`` stay bit for bit.
+        buffer (``momentum * 0 + d`` is torch's first ``buf = d``). Where a network (or its
+        ranking head) is masked, its gradient is exactly zero and the factors become
+        ``wd = 0``, ``momentum = 1``, ``lr = 0``: ``buf`` and ``p`` stay bit for bit.
         """
-        n_main = len(self.params) - 2
-        parts = (
-            (self.params[:n_main], self.bufs[:n_main], active),
-            (self.params[n_main:], self.bufs[n_main:], rank & active),
-        )
+        wd, mom, nlr = self._mask_factors(active, rank)
         with torch.no_grad():
-            for params, bufs, mask in parts:
-                if params[0].grad is None:  # no network ranks: the ranking head rests
-                    continue
-                grads = [p.grad for p in params]
-                if self.fused is not None and mask.all():
-                    lr, momentum, weight_decay = self.fused
-                    torch._fused_sgd_(
-                        params, grads, bufs, weight_decay=weight_decay, momentum=momentum,
-                        lr=lr, dampening=0.0, nesterov=False, maximize=False,
-                        is_first_step=False,
-                    )  # fmt: skip
-                    continue
-                factors = self._factors(mask)
-                for p, g, buf in zip(params, grads, bufs):
-                    w, mo, lr = factors[p.ndim]
-                    d = g.addcmul_(p, w)  # the gradient is this step's own tensor
-                    buf.mul_(mo).add_(d)
-                    p.addcmul_(buf, lr)
+            for p, buf, w, mo, lr in zip(self.params, self.bufs, wd, mom, nlr):
+                d = p.grad.addcmul_(p, w)  # the gradient is this step's own tensor
+                buf.mul_(mo).add_(d)
+                p.addcmul_(buf, lr)
 
-    def _factors(self, mask):
-        """Per-network ``(weight decay, momentum, -lr)``, masked, for (M, in, out) weights
-        and (M, out) biases, by number of dimensions (cached per mask)."""
-        key = mask.tobytes()
+    def _mask_factors(self, active, rank):
+        key = (active.tobytes(), rank.tobytes())
         if key not in self._masks:
-            m = torch.as_tensor(mask, device=self.device)
-            factors = {}
-            for ndim in (3, 2):
-                shape = (self.M,) + (1,) * (ndim - 1)
-                on = m.view(shape)
-                factors[ndim] = (
-                    on * self.weight_decay.view(shape),
-                    torch.where(on, self.momentum.view(shape), 1.0),
-                    on * -self.lr.view(shape),
-                )
+            dev = self.device
+            a = torch.as_tensor(active, device=dev)
+            r = torch.as_tensor(rank & active, device=dev)
+            n_head = self.params[-1].shape[-1]
+            head = torch.zeros(self.M, n_head, dtype=torch.bool, device=dev)
+            head[:, : self.C] = a[:, None]
+            head[:, self.C :] = r[:, None]
+            factors = ([], [], [])
+            n_layer_params = len(self.params) - 2
+            for i, p in enumerate(self.params):
+                # masks broadcast over a parameter's (M, in, out) or (M, out) shape
+                if i < n_layer_params:
+                    mask = a.view(self.M, *([1] * (p.ndim - 1)))
+                else:
+                    mask = head.view(self.M, *([1] * (p.ndim - 2)), n_head)
+                shape = (self.M,) + (1,) * (p.ndim - 1)
+                factors[0].append(mask * self.weight_decay.view(shape))
+                factors[1].append(torch.where(mask, self.momentum.view(shape), 1.0))
+                factors[2].append(mask * -self.lr.view(shape))
             self._masks[key] = factors
         return self._masks[key]
 
     def _write_back(self):
         """Copy each network's weights and momentum buffers back to its estimator."""
-        n_main = len(self.params) - 2
+        n_layer_params = len(self.params) - 2
         with torch.no_grad():
             for m, est in enumerate(self.ests):
+                _, task, sides = adapter.linear_layers(est)
                 tensors, buffers = [], []
                 for i, (p, buf) in enumerate(zip(self.params, self.bufs)):
                     value, b = p[m], buf[m]
-                    if value.ndim == 2:  # weights are stored transposed
+                    if value.ndim == 2:  # stored transposed
                         value, b = value.t(), b.t()
-                    touched = self.touched[m] if i < n_main else self.rank_touched[m]
-                    tensors.append(value)
-                    buffers.append(b if touched else None)
-                adapter.write_back(est, tensors, buffers)
+                    if i < n_layer_params:
+                        tensors.append(value)
+                        buffers.append(b if self.touched[m] else None)
+                        continue
+                    split = [self.C, value.shape[0] - self.C]
+                    t_val, s_val = value.split(split)
+                    t_buf, s_buf = b.split(split)
+                    tensors += [t_val, s_val]
+                    buffers += [t_buf if self.touched[m] else None,
+                                s_buf if self.rank_touched[m] else None]  # fmt: skip
+                # order: layers' (weight, bias), then task weight, task bias, sides weight...
+                adapter.write_back(est, _layer_order(tensors, n_layer_params),
+                                   _layer_order(buffers, n_layer_params))  # fmt: skip
+
+
+def _layer_order(items, n_layer_params):
+    """``[layers..., Wt, Ws, bt, bs]`` -> ``[layers..., Wt, bt, Ws, bs]``."""
+    wt, ws, bt, bs = items[n_layer_params:]
+    return items[:n_layer_params] + [wt, bt, ws, bs]
 
 
 def _on_classes(weight, labels, n_classes):
