@@ -29,7 +29,7 @@ from torch import nn
 
 from ..exceptions import TrainingInterruptedWarning
 from ..modules import pair_codes
-from ._checks import resolve_device  # noqa: F401  (re-exported for grouping)
+from ._validation import resolve_device  # noqa: F401  (re-exported for grouping)
 from ._determinism import deterministic_algorithms  # noqa: F401
 from ._outcome import check_finite_loss, interrupt_message
 from .classifier import PRNetClassifier
