@@ -43,6 +43,7 @@ from ._checks import (
     resolve_device,
     seed_forked,
 )
+from ._convergence import auto_stopping, check_max_epochs, epoch_cap
 from ._determinism import deterministic_algorithms
 from ._inference import PairwiseInferenceMixin
 from ._optim import FusedSGDMixin, prime_momentum_buffers
@@ -169,8 +170,12 @@ class PRNetBase(
         return super().set_params(**params)
 
     def get_default_callbacks(self):
-        """skorch's epoch timer and print log (losses are recorded by the fit loop itself)."""
-        return [("epoch_timer", EpochTimer()), ("print_log", QuietPrintLog())]
+        """skorch's epoch timer and print log (losses are recorded by the fit loop itself),
+        and with ``max_epochs="auto"`` (unless ``max_steps`` is set) the convergence rule."""
+        callbacks = [("epoch_timer", EpochTimer()), ("print_log", QuietPrintLog())]
+        if isinstance(self.max_epochs, str) and self.max_steps is None:
+            callbacks.append(("convergence", auto_stopping()))
+        return callbacks
 
     # skorch's set_*_request accept any name (its fit forwards **fit_params to the module);
     # a RequestMethod here makes scikit-learn generate them from the signatures of ``fit``
@@ -205,7 +210,7 @@ class PRNetBase(
         _check_real("lr", self.lr, 0, strict=True)
         _check_real("batch_size", self.batch_size, 1, integer=True)
         # 0 epochs would "fit" nothing and predict from the random initial network
-        _check_real("max_epochs", self.max_epochs, 1, integer=True)
+        check_max_epochs(self.max_epochs)
         if self.max_steps is not None:
             _check_real("max_steps", self.max_steps, 1, integer=True)
         _check_real("checkpoint_every", self.checkpoint_every, 1, integer=True)
@@ -386,7 +391,9 @@ default=None
         self.interrupted_ = False
         try:
             # max_steps (the paper counts steps on AffectNet) replaces max_epochs when set
-            epochs = self.max_epochs if self.max_steps is None else np.iinfo(np.int64).max
+            epochs = np.iinfo(np.int64).max
+            if self.max_steps is None:  # max_epochs="auto": a cap; ConvergenceStopping stops
+                epochs = epoch_cap(self.max_epochs)
             for epoch in range(resume["epoch"] if resume else 0, epochs):
                 if self.max_steps is not None and self._fit_steps >= self.max_steps:
                     break
