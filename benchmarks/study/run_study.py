@@ -152,31 +152,34 @@ def run(sets, configs, repeats, out):
                           flush=True)
 
 
-def corrected_p(df, config, baseline=BASELINE):
+def corrected_p(df, config, baseline=BASELINE, metric="ccc"):
     """p of the corrected resampled t-test of ``config`` vs ``baseline`` on one data set,
     from the package's :func:`sk_prnet.experiments.paired_test` (``test_fraction=1/4``)."""
     tidy = df[df.config.isin([config, baseline])].assign(
-        model=lambda d: d.config, subject=0, target="y", metric="ccc", value=lambda d: d.ccc,
+        model=lambda d: d.config, subject=0, target="y", metric=metric,
+        value=lambda d: d[metric],
         fold=lambda d: d.repeat * 100 + d.fold,
     )
     both = tidy.groupby("fold").model.nunique() == 2  # folds an interrupted run finished
     tidy = tidy[tidy.fold.isin(both[both].index)]
-    return float(paired_test(tidy, baseline, config, "ccc", test_fraction=0.25)["p"].iloc[0])
+    return float(paired_test(tidy, baseline, config, metric, test_fraction=0.25)["p"].iloc[0])
 
 
-def summarize(df, baseline=BASELINE):
-    """One row per (dataset, config): mean CCC, gain vs ``baseline``, wins/losses, p."""
+def summarize(df, baseline=BASELINE, metric="ccc"):
+    """One row per (dataset, config): mean score (column ``ccc``, whatever ``metric`` is),
+    gain vs ``baseline``, wins/losses, p."""
     keys = ["dataset", "repeat", "fold"]
-    base = df[df.config == baseline].set_index(keys)["ccc"]
+    base = df[df.config == baseline].set_index(keys)[metric]
     rows = []
     for (ds, cfg), g in df.groupby(["dataset", "config"], sort=False):
-        d = g.set_index(keys)["ccc"] - base.reindex(g.set_index(keys).index)
+        d = g.set_index(keys)[metric] - base.reindex(g.set_index(keys).index)
         d = d.dropna()
         rows.append(dict(
-            dataset=ds, config=cfg, n_folds=len(d), ccc=g.ccc.mean(),
+            dataset=ds, config=cfg, n_folds=len(d), ccc=g[metric].mean(),
             gain=d.mean() if len(d) else np.nan, wins=int((d > 0).sum()),
             losses=int((d < 0).sum()),
-            p=corrected_p(df[df.dataset == ds], cfg, baseline) if cfg != baseline else np.nan,
+            p=corrected_p(df[df.dataset == ds], cfg, baseline, metric)
+            if cfg != baseline else np.nan,
             seconds=g.seconds.mean(), epochs=g.epochs.mean(),
         ))  # fmt: skip
     return pd.DataFrame(rows)
