@@ -11,6 +11,7 @@ from skorch.callbacks import Callback
 
 from sk_prnet import PRNetClassifier, PRNetRegressor, RankNetRegressor, TrainingInterruptedWarning
 from sk_prnet.estimators import ConvergenceStopping
+from sk_prnet.estimators import _convergence as convergence
 from sk_prnet.estimators._convergence import AUTO_MAX_EPOCHS, AUTO_MIN_EPOCHS, AUTO_MIN_STEPS
 
 ESTIMATORS = [PRNetRegressor, PRNetClassifier, RankNetRegressor]
@@ -41,23 +42,37 @@ def _same_weights(a, b):
         np.testing.assert_array_equal(wa.numpy(), wb.numpy(), err_msg=name)
 
 
+@pytest.fixture
+def small_budget(monkeypatch):
+    """A smaller "auto" budget (60 steps, 3 epochs), so that the tests train little."""
+    monkeypatch.setattr(convergence, "AUTO_MIN_STEPS", 60)
+    monkeypatch.setattr(convergence, "AUTO_MIN_EPOCHS", 3)
+    return 60
+
+
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_auto_trains_the_step_budget_and_equals_that_many_fixed_epochs(cls):
-    # 200 samples in batches of 16: 13 steps an epoch, too few for the budget in 20 epochs
-    X, y = _data(200)
+def test_auto_trains_the_step_budget_and_equals_that_many_fixed_epochs(cls, small_budget):
+    # 40 samples in batches of 8: 5 steps an epoch, so the budget takes 12 epochs
+    X, y = _data(40)
     y = _target(cls, y)
-    kw = dict(batch_size=16, device="cpu", random_state=0)
+    kw = dict(batch_size=8, device="cpu", random_state=0)
     auto = _complete_fit(cls(max_epochs="auto", **kw), X, y)
-    epochs = max(AUTO_MIN_EPOCHS, math.ceil(AUTO_MIN_STEPS / 13))
-    assert AUTO_MIN_EPOCHS < epochs < AUTO_MAX_EPOCHS
-    assert len(auto.history_) == epochs and auto.steps_ == 13 * epochs >= AUTO_MIN_STEPS
+    epochs = math.ceil(small_budget / 5)
+    assert epochs > convergence.AUTO_MIN_EPOCHS
+    assert len(auto.history_) == epochs and auto.steps_ == 5 * epochs >= small_budget
     # stopping only ends the fit: the same epochs run as with a fixed max_epochs
     _same_weights(auto, cls(max_epochs=epochs, **kw).fit(X, y))
 
 
+def test_the_auto_budget_is_at_least_500_steps_and_20_epochs():
+    stop = convergence.auto_stopping()
+    assert (stop.min_steps, stop.min_epochs, stop.n_iter_no_change) == (500, 20, 0)
+    assert (AUTO_MIN_STEPS, AUTO_MIN_EPOCHS, AUTO_MAX_EPOCHS) == (500, 20, 200)
+
+
 def test_auto_on_a_large_set_is_the_papers_20_epochs():
-    # 50 steps an epoch: 20 epochs already make the budget, so "auto" changes nothing
-    X, y = _data(400)
+    # 25 steps an epoch: 20 epochs already make the 500-step budget, so "auto" is the paper's
+    X, y = _data(200)
     kw = dict(batch_size=8, device="cpu", random_state=0)
     auto = _complete_fit(PRNetRegressor(max_epochs="auto", **kw), X, y)
     paper = PRNetRegressor(max_epochs=20, **kw).fit(X, y)
@@ -67,10 +82,11 @@ def test_auto_on_a_large_set_is_the_papers_20_epochs():
     np.testing.assert_array_equal(auto.predict(X), paper.predict(X))
 
 
-def test_auto_stops_at_the_cap_on_a_tiny_set():
+def test_auto_stops_at_the_cap_on_a_tiny_set(small_budget, monkeypatch):
+    monkeypatch.setattr(convergence, "AUTO_MAX_EPOCHS", 30)
     X, y = _data(30)  # one step an epoch: the budget cannot be reached within the cap
     auto = _complete_fit(PRNetRegressor(max_epochs="auto", device="cpu", random_state=0), X, y)
-    assert len(auto.history_) == AUTO_MAX_EPOCHS and auto.steps_ == AUTO_MAX_EPOCHS
+    assert len(auto.history_) == 30 and auto.steps_ == 30
 
 
 def test_max_steps_replaces_auto():
@@ -150,17 +166,17 @@ class InterruptAtStep(Callback):
             raise KeyboardInterrupt
 
 
-def test_a_resumed_auto_fit_equals_the_uninterrupted_one(tmp_path):
-    X, y = _data(200)  # 13 steps an epoch: the budget is reached in epoch 39
-    kw = dict(max_epochs="auto", batch_size=16, device="cpu", random_state=0)
+def test_a_resumed_auto_fit_equals_the_uninterrupted_one(tmp_path, small_budget):
+    X, y = _data(40)  # 5 steps an epoch: the budget is reached in epoch 12
+    kw = dict(max_epochs="auto", batch_size=8, device="cpu", random_state=0)
     reference = PRNetRegressor(**kw).fit(X, y)
-    assert reference.steps_ >= AUTO_MIN_STEPS > 13 * AUTO_MIN_EPOCHS
-    ckpt = dict(checkpoint_dir=tmp_path, checkpoint_every=100)
-    # interrupted (Ctrl-C) inside epoch 34, after the last checkpoint (step 400, epoch 31)
-    cut = PRNetRegressor(callbacks=[InterruptAtStep(430)], **ckpt, **kw)
+    assert len(reference.history_) == 12
+    ckpt = dict(checkpoint_dir=tmp_path, checkpoint_every=20)
+    # interrupted (Ctrl-C) inside epoch 10, after the last checkpoint (step 40, epoch 8)
+    cut = PRNetRegressor(callbacks=[InterruptAtStep(47)], **ckpt, **kw)
     with pytest.warns(TrainingInterruptedWarning):
         cut.fit(X, y)
-    assert cut.interrupted_ and cut.steps_ == 430
+    assert cut.interrupted_ and cut.steps_ == 47
     resumed = _complete_fit(PRNetRegressor(**ckpt, **kw), X, y)
     assert resumed.steps_ == reference.steps_ and len(resumed.history_) == len(reference.history_)
     _same_weights(resumed, reference)
@@ -185,7 +201,7 @@ def test_bad_rule_parameters_are_rejected(param, bad):
         PRNetRegressor(max_epochs=2, callbacks=[stop], device="cpu").fit(X, y)
 
 
-def test_get_params_clone_and_grid_search():
+def test_get_params_clone_and_grid_search(small_budget):
     X, y = _data(48)
     stop = ConvergenceStopping(tol=0.05, n_iter_no_change=2)
     reg = PRNetRegressor(max_epochs="auto", callbacks=[stop], device="cpu", random_state=0)
