@@ -219,3 +219,13 @@ def test_get_params_clone_and_grid_search(small_budget):
     ).fit(X, y)
     assert set(grid.cv_results_["param_max_epochs"]) == {2, "auto"}
     assert np.isfinite(grid.cv_results_["mean_test_score"]).all()
+
+
+def test_the_paper_pipelines_keep_the_papers_20_epochs():
+    from sk_prnet.pipelines import make_deap_pipeline, make_seed_pipeline
+
+    assert PRNetClassifier().max_epochs == PRNetRegressor().max_epochs == "auto"
+    assert RankNetRegressor().max_epochs == 20
+    for make in (make_deap_pipeline, make_seed_pipeline):
+        assert make(alpha=0.0).named_steps["prnet"].max_epochs == 20
+        assert make(max_epochs="auto").named_steps["prnet"].max_epochs == "auto"
