@@ -59,6 +59,10 @@ __all__ = [
 #: (:func:`~sk_prnet.eeg.make_deap_features`); ``"authors"`` averages 10 log10 of each bin and
 #: starts windows at the script's ``range(0, n_trial - n_window, n_step)``
 #: (:func:`~sk_prnet.eeg.authors_features`).
+#: Epochs the paper trains on DEAP and SEED: what the pipelines' ``PRNetClassifier`` trains
+#: unless ``max_epochs`` is passed (the estimator's own default is ``"auto"``).
+PAPER_MAX_EPOCHS = 20
+
 DEAP_RECIPES = {
     "paper": {"window": 2.0, "step": None, "bands": dict(PAPER_BANDS),
               "baseline_seconds": None},
@@ -225,7 +229,9 @@ def _estimator(estimator, kwargs):
         return estimator
     from .estimators import PRNetClassifier  # torch is imported only when a net is built
 
-    return PRNetClassifier(**kwargs)
+    # the paper's pipelines train the paper's 20 epochs unless told otherwise (the
+    # estimator's own default is max_epochs="auto")
+    return PRNetClassifier(**{"max_epochs": PAPER_MAX_EPOCHS, **kwargs})
 
 
 def make_deap_pipeline(estimator=None, *, recipe="paper", k=100, criterion="deap", sfreq=128.0,
@@ -265,7 +271,8 @@ def make_deap_pipeline(estimator=None, *, recipe="paper", k=100, criterion="deap
         Call ``set_fit_request(ranking_target=..., rank_groups=...)`` on the final step
         (needs metadata routing enabled); ``None`` leaves that request as it is.
     **estimator_params
-        Parameters of the default ``PRNetClassifier`` (e.g. ``alpha=0``, ``random_state=0``).
+        Parameters of the default ``PRNetClassifier`` (e.g. ``alpha=0``, ``random_state=0``);
+        ``max_epochs`` defaults to the paper's 20 here (``"auto"`` for small data sets).
 
     Returns
     -------
@@ -321,7 +328,8 @@ def make_seed_pipeline(estimator=None, *, k=100, criterion="deap", class_order=(
     class_order : sequence, default=(-1, 0, 1)
         SEED's class order, lowest first.
     **estimator_params
-        Parameters of the default ``PRNetClassifier``.
+        Parameters of the default ``PRNetClassifier``; ``max_epochs`` defaults to the
+        paper's 20 here (``"auto"`` for small data sets).
 
     Returns
     -------

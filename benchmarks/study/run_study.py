@@ -61,25 +61,36 @@ def _quiet(*args):
     """EarlyStopping's message sink (a named function, so configurations can be cloned)."""
 
 
+#: The exploration's configurations ran at the then-default 20 epochs (the paper's); they
+#: pin it, as the default is now max_epochs="auto".
+PAPER = dict(max_epochs=20)
+
 #: name -> (estimator, evaluate blend views?). Everything else at the package defaults.
 CONFIGS = {
-    "alpha0": (PRNetRegressor(alpha=0.0), False),
-    "alpha1": (PRNetRegressor(alpha=1.0, **BLEND_FIT), True),  # default ε = 0.15 SD
-    "alpha1_eps0": (PRNetRegressor(alpha=1.0, epsilon=0.0), False),
-    "alpha1_eps0.5": (PRNetRegressor(alpha=1.0, epsilon=0.5), False),
-    "alpha1_eps1": (PRNetRegressor(alpha=1.0, epsilon=1.0), False),
-    **{f"alpha1_{k}": (PRNetRegressor(alpha=1.0, **v), False) for k, v in OPTIONS.items()},
+    "alpha0": (PRNetRegressor(alpha=0.0, **PAPER), False),
+    "alpha1": (PRNetRegressor(alpha=1.0, **PAPER, **BLEND_FIT), True),  # default ε = 0.15 SD
+    "alpha1_eps0": (PRNetRegressor(alpha=1.0, epsilon=0.0, **PAPER), False),
+    "alpha1_eps0.5": (PRNetRegressor(alpha=1.0, epsilon=0.5, **PAPER), False),
+    "alpha1_eps1": (PRNetRegressor(alpha=1.0, epsilon=1.0, **PAPER), False),
+    **{
+        f"alpha1_{k}": (PRNetRegressor(alpha=1.0, **PAPER, **v), False)
+        for k, v in OPTIONS.items()
+    },
     "alpha0_es": (_early_stopping(0.0), False),
     "alpha1_es": (_early_stopping(1.0, **BLEND_FIT), True),
     # controls: the same stopping rule for both (validation task loss), a longer patience
     "alpha1_es_task": (_early_stopping(1.0, monitor=TASK_MONITOR, **BLEND_FIT), True),
     "alpha0_es_p30": (_early_stopping(0.0, patience=30), False),
     # is the default-setting gain just more gradient on an under-trained backbone?
-    "alpha0_lr2x": (PRNetRegressor(alpha=0.0, lr=2e-3), False),
+    "alpha0_lr2x": (PRNetRegressor(alpha=0.0, lr=2e-3, **PAPER), False),
     "alpha0_ep40": (PRNetRegressor(alpha=0.0, max_epochs=40), False),
-    "alpha1_lr2x": (PRNetRegressor(alpha=1.0, lr=2e-3), False),
+    "alpha1_lr2x": (PRNetRegressor(alpha=1.0, lr=2e-3, **PAPER), False),
     "alpha1_ep40": (PRNetRegressor(alpha=1.0, max_epochs=40), False),
     "ridge": (None, False),
+    # issue 16 item 5: the 20 epochs of the paper vs max_epochs="auto" (a step budget)
+    "alpha1_ep20": (PRNetRegressor(alpha=1.0, **PAPER), False),  # alpha1 without blend views
+    "alpha0_auto": (PRNetRegressor(alpha=0.0, max_epochs="auto"), False),
+    "alpha1_auto": (PRNetRegressor(alpha=1.0, max_epochs="auto"), False),
 }
 
 
@@ -102,6 +113,8 @@ def _folds(name, y, repeat):
 
 
 def run(sets, configs, repeats, out):
+    """Fit and score every (set, repeat, fold, config); ``repeats`` is a count or a list of
+    repeat ids (e.g. ``[2, 3]``: folds the configuration was not chosen on)."""
     torch.set_num_threads(1)
     done = set()
     if os.path.exists(out):
@@ -110,7 +123,7 @@ def run(sets, configs, repeats, out):
     os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
     for ds in sets:
         X, y, _ = load(ds)
-        for repeat in range(repeats):
+        for repeat in range(repeats) if isinstance(repeats, int) else repeats:
             for fold, (tr, te) in enumerate(_folds(ds, y, repeat)):
                 for name in configs:
                     if (ds, name, repeat, fold) in done:
@@ -139,31 +152,34 @@ def run(sets, configs, repeats, out):
                           flush=True)
 
 
-def corrected_p(df, config, baseline=BASELINE):
+def corrected_p(df, config, baseline=BASELINE, metric="ccc"):
     """p of the corrected resampled t-test of ``config`` vs ``baseline`` on one data set,
     from the package's :func:`sk_prnet.experiments.paired_test` (``test_fraction=1/4``)."""
     tidy = df[df.config.isin([config, baseline])].assign(
-        model=lambda d: d.config, subject=0, target="y", metric="ccc", value=lambda d: d.ccc,
+        model=lambda d: d.config, subject=0, target="y", metric=metric,
+        value=lambda d: d[metric],
         fold=lambda d: d.repeat * 100 + d.fold,
     )
     both = tidy.groupby("fold").model.nunique() == 2  # folds an interrupted run finished
     tidy = tidy[tidy.fold.isin(both[both].index)]
-    return float(paired_test(tidy, baseline, config, "ccc", test_fraction=0.25)["p"].iloc[0])
+    return float(paired_test(tidy, baseline, config, metric, test_fraction=0.25)["p"].iloc[0])
 
 
-def summarize(df, baseline=BASELINE):
-    """One row per (dataset, config): mean CCC, gain vs ``baseline``, wins/losses, p."""
+def summarize(df, baseline=BASELINE, metric="ccc"):
+    """One row per (dataset, config): mean score (column ``ccc``, whatever ``metric`` is),
+    gain vs ``baseline``, wins/losses, p."""
     keys = ["dataset", "repeat", "fold"]
-    base = df[df.config == baseline].set_index(keys)["ccc"]
+    base = df[df.config == baseline].set_index(keys)[metric]
     rows = []
     for (ds, cfg), g in df.groupby(["dataset", "config"], sort=False):
-        d = g.set_index(keys)["ccc"] - base.reindex(g.set_index(keys).index)
+        d = g.set_index(keys)[metric] - base.reindex(g.set_index(keys).index)
         d = d.dropna()
         rows.append(dict(
-            dataset=ds, config=cfg, n_folds=len(d), ccc=g.ccc.mean(),
+            dataset=ds, config=cfg, n_folds=len(d), ccc=g[metric].mean(),
             gain=d.mean() if len(d) else np.nan, wins=int((d > 0).sum()),
             losses=int((d < 0).sum()),
-            p=corrected_p(df[df.dataset == ds], cfg, baseline) if cfg != baseline else np.nan,
+            p=corrected_p(df[df.dataset == ds], cfg, baseline, metric)
+            if cfg != baseline else np.nan,
             seconds=g.seconds.mean(), epochs=g.epochs.mean(),
         ))  # fmt: skip
     return pd.DataFrame(rows)
@@ -235,6 +251,7 @@ def main(argv=None):
     ap.add_argument("--sets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
     ap.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--repeat-ids", type=int, nargs="+", help="run these repeats instead")
     ap.add_argument("--out", default="benchmarks/study/results/scores.csv")
     ap.add_argument("--report", nargs="+", metavar="CSV", help="summarize CSV files and exit")
     args = ap.parse_args(argv)
@@ -249,7 +266,7 @@ def main(argv=None):
             fh.write(text + "\n")
         print(text)
         return
-    run(args.sets, args.configs, args.repeats, args.out)
+    run(args.sets, args.configs, args.repeat_ids or args.repeats, args.out)
 
 
 if __name__ == "__main__":

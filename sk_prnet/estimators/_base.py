@@ -40,6 +40,7 @@ from ..modules.augment import make_augment
 from ..ordinal import check_epsilon
 from ._batches import TrainingBatches, free_device_memory
 from ._callbacks import LossBest, QuietPrintLog
+from ._convergence import auto_stopping, check_max_epochs
 from ._determinism import deterministic_algorithms
 from ._optim import FusedSGDMixin
 from ._pair_loss import PairLossMixin
@@ -176,13 +177,17 @@ class PRNetBase(
 
     def get_default_callbacks(self):
         """skorch's defaults: epoch timer, ``train_loss``/``valid_loss`` (their ``_best``
-        columns; the losses themselves are recorded by the fit loop) and print log."""
-        return [
+        columns; the losses themselves are recorded by the fit loop) and print log; with
+        ``max_epochs="auto"`` (unless ``max_steps`` is set) the training budget rule."""
+        callbacks = [
             ("epoch_timer", EpochTimer()),
             ("train_loss", LossBest("train_loss")),
             ("valid_loss", LossBest("valid_loss")),
             ("print_log", QuietPrintLog()),
         ]
+        if isinstance(self.max_epochs, str) and self.max_steps is None:
+            callbacks.append(("convergence", auto_stopping()))
+        return callbacks
 
     # skorch's set_*_request accept any name (its fit forwards **fit_params to the module);
     # a RequestMethod here makes scikit-learn generate them from the signatures of ``fit``
@@ -212,7 +217,7 @@ class PRNetBase(
         _check_real("lr", self.lr, 0, strict=True)
         _check_real("batch_size", self.batch_size, 1, integer=True)
         # 0 epochs would "fit" nothing and predict from the random initial network
-        _check_real("max_epochs", self.max_epochs, 1, integer=True)
+        check_max_epochs(self.max_epochs)
         if self.max_steps is not None:
             _check_real("max_steps", self.max_steps, 1, integer=True)
         _check_real("checkpoint_every", self.checkpoint_every, 1, integer=True)

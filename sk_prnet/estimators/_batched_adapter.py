@@ -29,9 +29,9 @@ from torch import nn
 
 from ..exceptions import TrainingInterruptedWarning
 from ..modules import pair_codes
-from ._validation import resolve_device  # noqa: F401  (re-exported for grouping)
 from ._determinism import deterministic_algorithms  # noqa: F401
 from ._outcome import check_finite_loss, interrupt_message
+from ._validation import resolve_device  # noqa: F401  (re-exported for grouping)
 from .classifier import PRNetClassifier
 from .regressor import PRNetRegressor
 

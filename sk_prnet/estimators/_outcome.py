@@ -17,13 +17,19 @@ __all__ = ["early_stopped", "interrupt_message", "check_finite_loss"]
 
 
 def early_stopped(callbacks):
-    """True when skorch's ``EarlyStopping`` raised the KeyboardInterrupt.
+    """True when a stopping rule raised the KeyboardInterrupt: skorch's ``EarlyStopping``,
+    or a callback that records its stop in ``stopped_epoch_`` (``ConvergenceStopping``).
 
-    It raises exactly when its ``misses_`` reaches ``patience`` (reset by ``on_train_begin``),
-    so that state identifies its stop; any other KeyboardInterrupt -- Ctrl-C, SIGINT, or a
-    callback raising it -- is a user interrupt.
+    ``EarlyStopping`` raises exactly when its ``misses_`` reaches ``patience`` (reset by
+    ``on_train_begin``), so that state identifies its stop; ``stopped_epoch_`` is set (and
+    reset by ``on_train_begin``) only by the rule's own stop. Any other KeyboardInterrupt --
+    Ctrl-C, SIGINT, or a callback raising it -- is a user interrupt.
     """
-    return any(isinstance(cb, EarlyStopping) and cb.misses_ >= cb.patience for _, cb in callbacks)
+    return any(
+        getattr(cb, "stopped_epoch_", None) is not None
+        or (isinstance(cb, EarlyStopping) and cb.misses_ >= cb.patience)
+        for _, cb in callbacks
+    )
 
 
 def interrupt_message(est):

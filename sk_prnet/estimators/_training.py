@@ -35,6 +35,7 @@ from ..exceptions import TrainingDivergedError, TrainingInterruptedWarning
 from ..modules import pair_codes
 from ._batches import EpochBatches, TrainingBatches
 from ._checkpoint import StepCheckpointer
+from ._convergence import epoch_cap
 from ._optim import prime_momentum_buffers
 from ._outcome import check_finite_loss, early_stopped, interrupt_message
 from ._validation import _overrides
@@ -229,8 +230,8 @@ class TrainingLoopMixin:
         # max_steps (the paper counts steps on AffectNet) replaces max_epochs when set
         if self.max_steps is not None:
             epochs = np.iinfo(np.int64).max
-        elif epochs is None:
-            epochs = self.max_epochs
+        elif epochs is None:  # max_epochs="auto": a cap; the budget callback stops the fit
+            epochs = epoch_cap(self.max_epochs)
         resume = run.resume
         for epoch in range(resume["epoch"] if resume else 0, epochs):
             if self.max_steps is not None and run.fit_steps >= self.max_steps:

@@ -84,7 +84,16 @@ class PRNetClassifier(ClassifierMixin, ClassificationTargetsMixin, PairHeadMixin
         Passed to the optimizer when it accepts it (and no ``optimizer__momentum`` is set).
     weight_decay : float, default=5e-4
         Passed to the optimizer when it accepts it.
-    max_epochs : int, default=20
+    max_epochs : int or "auto", default="auto"
+        Epochs of training. ``"auto"`` trains at least 500 optimizer steps and at least 20
+        epochs (the paper's), at most 200: on a few hundred samples 20 epochs of batches of 40
+        are only ~100-200 steps, too few for SGD at lr 1e-3 (on small real sets the network
+        then did no better than a linear model), while more than 960 samples (25 batches)
+        get exactly the paper's 20 epochs. An integer trains that many epochs; ``max_epochs=20``
+        is the paper's setting (docs/when_ranking_helps.md, "Small real data"). To stop on
+        the convergence of the training loss instead (scikit-learn MLP's ``tol`` /
+        ``n_iter_no_change``), pass an integer cap and ``callbacks=[ConvergenceStopping()]``
+        (:class:`~sk_prnet.estimators.ConvergenceStopping`).
     max_steps : int or None, default=None
         Stop after this many optimizer steps (the paper counts 50K steps on AffectNet); when
         set it replaces ``max_epochs``. ``steps_`` counts the steps taken.
@@ -178,7 +187,8 @@ class PRNetClassifier(ClassifierMixin, ClassificationTargetsMixin, PairHeadMixin
     interrupted_ : bool
         True when the last ``fit`` was interrupted (Ctrl-C / KeyboardInterrupt) and kept a
         partly trained network (with a :class:`~sk_prnet.TrainingInterruptedWarning`);
-        False after a complete fit, including one ended by skorch's ``EarlyStopping``.
+        False after a complete fit, including one ended by skorch's ``EarlyStopping`` or by
+        the stopping rule of ``max_epochs="auto"`` / ``ConvergenceStopping``.
 
     See Also
     --------
@@ -216,7 +226,7 @@ class PRNetClassifier(ClassifierMixin, ClassificationTargetsMixin, PairHeadMixin
         lr=1e-3,
         momentum=0.9,
         weight_decay=5e-4,
-        max_epochs=20,
+        max_epochs="auto",
         max_steps=None,
         batch_size=40,
         train_split=None,

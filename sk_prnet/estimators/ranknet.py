@@ -59,7 +59,8 @@ class RankNetRegressor(RegressorMixin, RegressionTargetsMixin, PRNetBase):
     optimizer, lr, momentum, weight_decay, max_epochs, max_steps, batch_size, train_split, \
 callbacks, warm_start, verbose, device, random_state, augment, checkpoint_dir, \
 checkpoint_every, deterministic, batch_size_predict, precision, prefetch, **kwargs
-        As in :class:`PRNetClassifier`.
+        As in :class:`PRNetClassifier`, except that ``max_epochs`` defaults to 20 (the
+        paper's; ``"auto"`` is available but was not measured for RankNet).
 
     Attributes
     ----------

@@ -90,7 +90,8 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch
     interrupted_ : bool
         True when the last ``fit`` was interrupted (Ctrl-C / KeyboardInterrupt) and kept a
         partly trained network (with a :class:`~sk_prnet.TrainingInterruptedWarning`);
-        False after a complete fit, including one ended by skorch's ``EarlyStopping``.
+        False after a complete fit, including one ended by skorch's ``EarlyStopping`` or by
+        the stopping rule of ``max_epochs="auto"`` / ``ConvergenceStopping``.
 
     See Also
     --------
@@ -121,7 +122,7 @@ checkpoint_every, deterministic, batch_size_predict, precision, prefetch
         lr=1e-3,
         momentum=0.9,
         weight_decay=5e-4,
-        max_epochs=20,
+        max_epochs="auto",
         max_steps=None,
         batch_size=40,
         train_split=None,

@@ -177,9 +177,13 @@ class AffectNetExperiment(Experiment):
         estimator : PRNetRegressor or RankNetRegressor
         """
         from ..estimators import PRNetRegressor, RankNetRegressor
+        from ..pipelines import PAPER_MAX_EPOCHS
 
+        # max_steps decides the length; max_epochs is pinned so that the estimator's
+        # fingerprint (part of the unit key) does not follow the estimators' default
         common = dict(module="vgg", weight_decay=1e-4, max_steps=self.max_steps,
-                      batch_size=self.batch_size, augment=self.augment)  # fmt: skip
+                      max_epochs=PAPER_MAX_EPOCHS, batch_size=self.batch_size,
+                      augment=self.augment)  # fmt: skip
         if ranknet:
             return RankNetRegressor(**common, random_state=random_state, device="cpu")
         return PRNetRegressor(module__task_hidden=256, module__ranking_hidden=256, **common,

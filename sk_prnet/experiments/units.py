@@ -189,7 +189,10 @@ def _recipe_epochs(factory, max_epochs):
     """``max_epochs``, or the recipe's own value when ``None`` (so both spell one setting)."""
     if max_epochs is not None:
         return int(max_epochs)
-    return int(factory().steps[-1][1].max_epochs)
+    from ..pipelines import PAPER_MAX_EPOCHS
+
+    epochs = factory().steps[-1][1].max_epochs
+    return PAPER_MAX_EPOCHS if isinstance(epochs, str) else int(epochs)
 
 
 def data_settings(data_dir, patterns):
