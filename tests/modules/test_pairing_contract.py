@@ -123,3 +123,25 @@ def test_soft_relation_targets_are_probabilities_that_harden_as_tau_shrinks():
 
 def _one_hot(codes):
     return torch.nn.functional.one_hot(codes, 3).double()
+
+
+def test_class_first_nll_and_pair_weights_defaults_are_the_mean_and_the_split_pairing():
+    import torch.nn.functional as F
+
+    from sk_prnet.modules.pairing import class_first_nll, pair_weights
+
+    torch.manual_seed(2)
+    logits = torch.randn(3, 4, 5, 2)  # classes first, then (N_a, N_b, n_targets)
+    target = torch.randint(0, 3, (40,))
+    target[::7] = IGNORE
+    # the mean cross-entropy of the counted elements, classes moved last
+    flat = logits.permute(1, 2, 3, 0).reshape(-1, 3)
+    kept = target != IGNORE
+    expected = F.cross_entropy(flat[kept], target[kept])
+    torch.testing.assert_close(class_first_nll(logits, target), expected)
+    # pair weights: first half against second half, zero where the pair is ignored
+    w = torch.tensor([1.0, 2.0, 3.0, 5.0, 7.0, 11.0])
+    codes = torch.ones(3, 3, 1, dtype=torch.long)
+    codes[0, 2, 0] = IGNORE
+    by_hand = torch.tensor([[5.0, 7.0, 0.0], [10.0, 14.0, 22.0], [15.0, 21.0, 33.0]])
+    torch.testing.assert_close(pair_weights(w, codes)[..., 0], by_hand)
