@@ -3,6 +3,7 @@
 import json
 import os
 import sqlite3
+import threading
 
 import numpy as np
 import pandas as pd
@@ -233,7 +234,8 @@ def test_coverage_per_configuration_counts_units_outside_the_plan(tmp_path):
     for u in slow:
         store.add_unit(u, {("a", "f1"): 0.5}, wall_time=1.0)
     # a unit finished without a recorded plan (an older run) still counts as done
-    store.add_unit(dict(_unit(0), experiment="sweep"), {("a", "f1"): 0.5}, wall_time=1.0)
+    for fold in (0, 1):
+        store.add_unit(dict(_unit(fold), experiment="sweep"), {("a", "f1"): 0.5}, wall_time=1.0)
     summary, missing = store.coverage(by_config=True)
     assert summary.index.names == ["experiment", "dataset", "config"]
     quick = ("x", "d", '{"max_epochs":1,"seed":0}')
@@ -243,7 +245,7 @@ def test_coverage_per_configuration_counts_units_outside_the_plan(tmp_path):
     assert summary.loc[("x", "d", '{"max_epochs":5,"seed":0}')].to_dict() == {
         "planned": 4, "done": 4, "missing": 0, "complete": True}  # fmt: skip
     assert summary.loc[("sweep", "d", '{"max_epochs":1,"seed":0}')].to_dict() == {
-        "planned": 1, "done": 1, "missing": 0, "complete": True}  # fmt: skip
+        "planned": 2, "done": 2, "missing": 0, "complete": True}  # fmt: skip
     assert list(summary.index) == sorted(summary.index)
     assert len(missing) == 1 and missing.loc[0, "fold"] == 1
     assert list(missing.columns) == list(UNIT_FIELDS)
@@ -254,7 +256,7 @@ def test_coverage_per_configuration_counts_units_outside_the_plan(tmp_path):
     assert per_experiment.index.name == "experiment" and list(per_experiment.index) == [
         "sweep", "x"]  # fmt: skip
     assert per_experiment.loc["sweep"].to_dict() == {
-        "planned": 1, "done": 1, "missing": 0, "complete": True}  # fmt: skip
+        "planned": 2, "done": 2, "missing": 0, "complete": True}  # fmt: skip
 
 
 def test_a_store_of_another_schema_version_is_refused(tmp_path):
@@ -280,6 +282,18 @@ def test_a_store_reopened_keeps_its_units_and_a_closed_store_reconnects(tmp_path
     store.add_unit(_unit(0), {("a", "f1"): 0.5}, wall_time=1.0)
     store.close()
     store.close()  # closing twice is harmless
+    errors = []  # so is closing in a thread that never used the store
+
+    def close_elsewhere():
+        try:
+            store.close()
+        except Exception as err:  # noqa: BLE001 - the test reports any error
+            errors.append(err)
+
+    closer = threading.Thread(target=close_elsewhere)
+    closer.start()
+    closer.join()
+    assert errors == []
     assert store.is_done(unit_key(_unit(0)))  # a new connection after close
     again = ResultsStore(path)
     assert again.done_keys() == {unit_key(_unit(0))} and again.integrity_check() == "ok"
@@ -288,8 +302,6 @@ def test_a_store_reopened_keeps_its_units_and_a_closed_store_reconnects(tmp_path
 
 
 def test_opening_waits_for_a_writer_and_gives_up_with_a_clear_error(tmp_path):
-    import threading
-
     path = tmp_path / "r.sqlite"
     ResultsStore(path).close()
     holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
