@@ -342,6 +342,10 @@ def test_window_longer_than_trial(tmp_path):
         (dict(baseline_seconds=0), "baseline_seconds must be in"),
         (dict(baseline_seconds=3.5), "baseline_seconds must be in"),
         (dict(window=0), "window must be a positive"),
+        (dict(window=-2.0), "window must be a positive"),
+        (dict(window=np.inf), "window must be a positive"),
+        (dict(step=0), "step must be a positive"),
+        (dict(baseline_seconds=0.001), r"baseline_seconds=0.001 covers no sample at 128 Hz"),
         (dict(step=-1.0), "step must be a positive"),
         (dict(threshold=np.nan), "threshold"),
     ],
@@ -453,6 +457,12 @@ def test_ratings_are_float64_and_the_metadata_holds_the_settings(tmp_path):
     assert b.baseline_seconds == 1.5 and b.threshold == 3.0
     (rec,) = iter_deap_subjects(tmp_path)
     assert "baseline" not in rec  # the baseline only when asked for
+    assert rec.X.dtype == np.float32
+    (rec64,) = iter_deap_subjects(tmp_path, dtype=np.float64)
+    assert rec64.X.dtype == np.float64
+    # the shortest baseline: one sample
+    b = load_deap(tmp_path, baseline_seconds=1 / 128, return_baseline=True)
+    assert b.baseline.shape == (2, 32, 1)
     assert rec.baseline_seconds == 3.0 and rec.threshold == 5.0
 
 
