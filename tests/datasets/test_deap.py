@@ -180,9 +180,12 @@ def test_subject_selection_order_and_errors(coded_dir):
     assert load_deap(coded_dir, subjects=np.int64(3)).subject.tolist() == [3] * 15
     with pytest.raises(ValueError, match=r"subject 2 not found.*Available DEAP subjects: 1, 3"):
         load_deap(coded_dir, subjects=[1, 2])
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="not found") as info:
+        load_deap(coded_dir, subjects=[2])
+    assert f"{str(coded_dir)!r} (files sXX.dat)" in str(info.value)  # where it looked
+    with pytest.raises(TypeError, match="subjects must contain ints"):
         load_deap(coded_dir, subjects=["1"])
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError, match="subjects is empty"):
         load_deap(coded_dir, subjects=[])
 
 
