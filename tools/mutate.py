@@ -173,7 +173,8 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=2, help="mutants tested in parallel")
     parser.add_argument("--list", action="store_true", help="list the groups and exit")
     parser.add_argument("--survivors", action="store_true",
-                        help="re-test only the mutants that survived the last run")  # fmt: skip
+                        help="re-test only the mutants that survived the last run "
+                             "or that no test called")  # fmt: skip
     parser.add_argument("--only", action="append", default=[], metavar="PATTERN",
                         help="test only the mutants whose names match (fnmatch, e.g. "
                              "'sk_prnet.ordinal.x_borda*'; repeatable): a sample of a large "
