@@ -13,7 +13,7 @@ Usage::
     python tools/mutate.py ordinal metrics  # some groups
     python tools/mutate.py --list           # the groups and their files
     python tools/mutate.py --jobs 2         # mutmut's --max-children (default 2)
-    python tools/mutate.py --survivors metrics  # re-test only last run's survivors
+    python tools/mutate.py --survivors metrics  # re-test last run's survivors (and untested)
     python tools/mutate.py ordinal --only 'sk_prnet.ordinal.x_borda*'  # some functions
 
 The summary (per group: killed, survived, no tests, timeout, score) is printed and
@@ -63,6 +63,7 @@ GROUPS = {
         [
             "tests/modules/test_modules.py",
             "tests/modules/test_pairing_contract.py",
+            "tests/modules/test_weighted_ranking_loss.py",
             "tests/test_loss_composition.py",
         ],
     ),
@@ -72,7 +73,12 @@ GROUPS = {
     "affectnet": (["sk_prnet/datasets/affectnet.py"], ["tests/datasets/test_affectnet.py"]),
     "pipelines": (
         ["sk_prnet/pipelines.py"],
-        ["tests/test_pipelines.py", "tests/experiments/test_wiring.py"],
+        [
+            "tests/test_pipelines.py",
+            "tests/test_pipelines_selection.py",
+            "tests/eeg/test_authors_recipe.py",
+            "tests/experiments/test_wiring.py",
+        ],
     ),
     "experiments": (
         ["sk_prnet/experiments/units.py", "sk_prnet/experiments/execute.py"],
@@ -139,6 +145,9 @@ def run_group(group, jobs, only=(), previous=None, sample=False):
                              env=_env(), capture_output=True, text=True).stdout  # fmt: skip
     survivors = [line.split(":")[0].strip() for line in listing.splitlines()
                  if line.strip().endswith(": survived")]  # fmt: skip
+    # mutants no test called: re-tested by --survivors too (new tests may call them)
+    untested = [line.split(":")[0].strip() for line in listing.splitlines()
+                if line.strip().endswith(": no tests")]  # fmt: skip
     remembered = sum(stats.get(k, 0) for k in ("killed", "survived", "timeout")) >= sum(
         (previous or {}).get(k, 0) for k in ("killed", "survived", "timeout"))
     # mutmut may forget the results of the mutants not re-tested: then add them back
@@ -147,11 +156,12 @@ def run_group(group, jobs, only=(), previous=None, sample=False):
             raise SystemExit(f"{group}: the re-test did not run (see mutmut's output above)")
         stats["killed"] = previous["killed"] + stats.get("killed", 0)
         stats["timeout"] = previous.get("timeout", 0) + stats.get("timeout", 0)
-        stats["no_tests"] = previous.get("no_tests", 0)
+        retested = set(only) & set(previous.get("untested", []))
+        stats["no_tests"] = previous.get("no_tests", 0) - len(retested) + stats.get("no_tests", 0)
     tested = stats.get("killed", 0) + stats.get("survived", 0) + stats.get("timeout", 0)
     score = (stats.get("killed", 0) + stats.get("timeout", 0)) / tested if tested else None
     result = {"modules": GROUPS[group][0], "tests": GROUPS[group][1], **stats,
-              "score": score, "survivors": survivors}  # fmt: skip
+              "score": score, "survivors": survivors, "untested": untested}  # fmt: skip
     if sample:
         result["only"] = list(only)
     return result
@@ -163,7 +173,8 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=2, help="mutants tested in parallel")
     parser.add_argument("--list", action="store_true", help="list the groups and exit")
     parser.add_argument("--survivors", action="store_true",
-                        help="re-test only the mutants that survived the last run")  # fmt: skip
+                        help="re-test only the mutants that survived the last run "
+                             "or that no test called")  # fmt: skip
     parser.add_argument("--only", action="append", default=[], metavar="PATTERN",
                         help="test only the mutants whose names match (fnmatch, e.g. "
                              "'sk_prnet.ordinal.x_borda*'; repeatable): a sample of a large "
@@ -180,7 +191,8 @@ def main(argv=None):
     summary_file = OUT / "summary.json"
     summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
     for group in args.groups or list(GROUPS):
-        only = summary.get(group, {}).get("survivors", []) if args.survivors else []
+        last = summary.get(group, {})
+        only = last.get("survivors", []) + last.get("untested", []) if args.survivors else []
         if args.survivors and not only:
             print(f"== {group}: no survivors recorded, skipped")
             continue

@@ -180,9 +180,12 @@ def test_subject_selection_order_and_errors(coded_dir):
     assert load_deap(coded_dir, subjects=np.int64(3)).subject.tolist() == [3] * 15
     with pytest.raises(ValueError, match=r"subject 2 not found.*Available DEAP subjects: 1, 3"):
         load_deap(coded_dir, subjects=[1, 2])
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="not found") as info:
+        load_deap(coded_dir, subjects=[2])
+    assert f"{str(coded_dir)!r} (files sXX.dat)" in str(info.value)  # where it looked
+    with pytest.raises(TypeError, match="subjects must contain ints"):
         load_deap(coded_dir, subjects=["1"])
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError, match="subjects is empty"):
         load_deap(coded_dir, subjects=[])
 
 
@@ -342,6 +345,10 @@ def test_window_longer_than_trial(tmp_path):
         (dict(baseline_seconds=0), "baseline_seconds must be in"),
         (dict(baseline_seconds=3.5), "baseline_seconds must be in"),
         (dict(window=0), "window must be a positive"),
+        (dict(window=-2.0), "window must be a positive"),
+        (dict(window=np.inf), "window must be a positive"),
+        (dict(step=0), "step must be a positive"),
+        (dict(baseline_seconds=0.001), r"baseline_seconds=0.001 covers no sample at 128 Hz"),
         (dict(step=-1.0), "step must be a positive"),
         (dict(threshold=np.nan), "threshold"),
     ],
@@ -398,3 +405,77 @@ def test_window_none_returns_whole_trials_or_recordings(coded_dir):
     trials = load_deap(coded_dir, subjects=[1], window=None)
     assert trials.X.shape == (3, 32, n - PRE)
     np.testing.assert_array_equal(decode(trials.X[:, 0, 0])[3], [PRE] * 3)
+
+
+# -------------------------------------------------------------------------------------------
+# What the errors name, the metadata and dtypes (written for the mutation-testing survivors)
+# -------------------------------------------------------------------------------------------
+def test_directory_errors_name_the_dataset_and_the_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"The DEAP directory .*nope.* does not exist"):
+        load_deap(tmp_path / "nope")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(FileNotFoundError, match="No DEAP files") as info:
+        load_deap(empty)
+    assert repr(str(empty)) in str(info.value)
+
+
+def test_two_files_of_one_subject_are_refused_by_name(tmp_path):
+    labels = np.full((1, 4), 6.0)
+    write_deap_file(tmp_path / "s01.dat", coded_data(1, PRE + 256), labels)
+    write_deap_file(tmp_path / "s1.dat", coded_data(1, PRE + 256), labels)
+    with pytest.raises(DatasetFormatError, match="claim subject 1") as info:
+        load_deap(tmp_path)
+    message = str(info.value)
+    assert "'s01.dat'" in message and "'s1.dat'" in message and repr(str(tmp_path)) in message
+
+
+def test_a_non_numeric_label_array_is_named_with_its_dtype(tmp_path):
+    with open(tmp_path / "s05.dat", "wb") as f:
+        pickle.dump({"data": coded_data(2, PRE + 256), "labels": np.full((2, 4), "x")}, f)
+    _expect_format_error(
+        tmp_path, r"'labels' must be a numeric numpy array, got ndarray of dtype <U1\."
+    )
+
+
+def test_a_file_without_trials_is_refused(tmp_path):
+    write_deap_file(tmp_path / "s05.dat", np.zeros((0, 40, PRE + 256)), np.zeros((0, 4)), 4)
+    _expect_format_error(tmp_path, "holds 0 trials, expected 1 to 100")
+
+
+def test_window_longer_than_the_recording_names_it_in_seconds(tmp_path):
+    write_deap_file(tmp_path / "s01.dat", coded_data(1, PRE + 200), np.ones((1, 4)))
+    message = r"window=10 s \(1280 samples\) is longer than the recording in .*s01.dat.* " + (
+        r"\(584 samples = 4.5625 s\)"
+    )
+    with pytest.raises(ValueError, match=message):
+        load_deap(tmp_path, window=10, baseline="keep")
+
+
+def test_ratings_are_float64_and_the_metadata_holds_the_settings(tmp_path):
+    data = coded_data(2, PRE + 512).astype(np.float32)
+    write_deap_file(tmp_path / "s02.dat", data, np.full((2, 4), 3.25, dtype=np.float32))
+    b = load_deap(tmp_path, baseline_seconds=1.5, threshold=3.0)
+    assert b.ratings.dtype == np.float64 and (b.ratings == 3.25).all() and (b.y == 1).all()
+    assert b.baseline_seconds == 1.5 and b.threshold == 3.0
+    (rec,) = iter_deap_subjects(tmp_path)
+    assert "baseline" not in rec  # the baseline only when asked for
+    assert rec.X.dtype == np.float32
+    (rec64,) = iter_deap_subjects(tmp_path, dtype=np.float64)
+    assert rec64.X.dtype == np.float64
+    # the shortest baseline: one sample
+    b = load_deap(tmp_path, baseline_seconds=1 / 128, return_baseline=True)
+    assert b.baseline.shape == (2, 32, 1)
+    assert rec.baseline_seconds == 3.0 and rec.threshold == 5.0
+
+
+def test_outputs_grown_across_subjects_keep_the_requested_dtype(tmp_path):
+    for subject, n_trials in ((1, 1), (2, 3)):
+        write_deap_file(
+            tmp_path / f"s{subject:02d}.dat",
+            coded_data(n_trials, PRE + 512, subject),
+            np.full((n_trials, 4), 7.0),
+        )
+    for dtype in (np.float32, np.float64):
+        b = load_deap(tmp_path, dtype=dtype)
+        assert b.X.dtype == dtype and b.X.shape == (8, 32, 256)

@@ -86,3 +86,62 @@ def test_an_unknown_pairing_is_refused_with_the_choices():
     message = r"pairing must be one of \('split', 'all'\), got 'pairs'"
     with pytest.raises(ValueError, match=message):
         ranking_loss(head, torch.randn(4, 4), codes, "pairs")
+
+
+def test_soft_relation_targets_are_probabilities_that_harden_as_tau_shrinks():
+    import math
+
+    from sk_prnet.modules.pairing import soft_relation_targets
+
+    eps = 0.5
+    r1 = torch.tensor([[0.0], [1.0], [3.0]], dtype=torch.float64)
+    r2 = torch.tensor([0.0, 0.25, 0.5, 1.0, 2.0, 2.75], dtype=torch.float64)
+    for tau in (1e-3, 0.1, 1.0, 10.0):
+        p = soft_relation_targets(r1, r2, eps, tau)
+        assert p.shape == (3, 6, 3) and bool((p >= 0).all())
+        torch.testing.assert_close(p.sum(-1), torch.ones(3, 6, dtype=torch.float64))
+        # swapping the members swaps "lower" and "higher"
+        torch.testing.assert_close(soft_relation_targets(r2, r1, eps, tau), p.flip(-1))
+    # tau -> 0: relation_codes' one-hot labels off the boundary, halves on it
+    p = soft_relation_targets(r1, r2, eps, 1e-4)
+    d = r1 - r2
+    off = (d.abs() - eps).abs() > 1e-9
+    hard = _one_hot(relation_codes(r1, r2, eps))
+    torch.testing.assert_close(p[off], hard[off])
+    on = p[~off]
+    assert len(on) and torch.allclose(on.sort(-1).values, torch.tensor([0.0, 0.5, 0.5]).double())
+    # by hand: d = eps + tau ln 3 gives P(higher) = sigmoid(ln 3) = 3/4, P(lower) ~ 0
+    tau = 0.01
+    p = soft_relation_targets(torch.tensor(eps + tau * math.log(3)), torch.tensor(0.0), eps, tau)
+    torch.testing.assert_close(p, torch.tensor([0.0, 0.25, 0.75]), atol=1e-6, rtol=0)
+    # epsilon 0: never similar; P(higher) = sigmoid(d / tau)
+    d = torch.tensor([-2.0, -0.5, 0.0, 0.5, 3.0], dtype=torch.float64)
+    p = soft_relation_targets(d, torch.zeros(()), 0.0, 2.0)
+    expected = torch.stack([torch.sigmoid(-d / 2), torch.zeros(5), torch.sigmoid(d / 2)], -1)
+    torch.testing.assert_close(p, expected.double())
+
+
+def _one_hot(codes):
+    return torch.nn.functional.one_hot(codes, 3).double()
+
+
+def test_class_first_nll_and_pair_weights_defaults_are_the_mean_and_the_split_pairing():
+    import torch.nn.functional as F
+
+    from sk_prnet.modules.pairing import class_first_nll, pair_weights
+
+    torch.manual_seed(2)
+    logits = torch.randn(3, 4, 5, 2)  # classes first, then (N_a, N_b, n_targets)
+    target = torch.randint(0, 3, (40,))
+    target[::7] = IGNORE
+    # the mean cross-entropy of the counted elements, classes moved last
+    flat = logits.permute(1, 2, 3, 0).reshape(-1, 3)
+    kept = target != IGNORE
+    expected = F.cross_entropy(flat[kept], target[kept])
+    torch.testing.assert_close(class_first_nll(logits, target), expected)
+    # pair weights: first half against second half, zero where the pair is ignored
+    w = torch.tensor([1.0, 2.0, 3.0, 5.0, 7.0, 11.0])
+    codes = torch.ones(3, 3, 1, dtype=torch.long)
+    codes[0, 2, 0] = IGNORE
+    by_hand = torch.tensor([[5.0, 7.0, 0.0], [10.0, 14.0, 22.0], [15.0, 21.0, 33.0]])
+    torch.testing.assert_close(pair_weights(w, codes)[..., 0], by_hand)
