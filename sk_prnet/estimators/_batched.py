@@ -51,7 +51,7 @@ class BatchedMLP:
         self.device = first.device_
         self.batch_size = int(first.batch_size)
         self.pairing = first.pairing
-        self.max_epochs = int(first.max_epochs)
+        self.max_epochs = adapter.epoch_cap(first)
         specs = [adapter.loss_spec(e) for e in self.ests]
         self.class_counts, _, _, self.T = specs[0]
         layers = [adapter.linear_layers(e) for e in self.ests]
@@ -89,7 +89,12 @@ class BatchedMLP:
 
     # ------------------------------------------------------------------ epochs
     def fit(self):
-        """Train every network for ``max_epochs`` epochs and write the results back.
+        """Train every network for its epochs and write the results back.
+
+        Each network trains until its own ``fit`` would stop: ``max_epochs`` epochs, or
+        with ``max_epochs="auto"`` its training budget (the estimator's own
+        ``ConvergenceStopping``); a network that is done is masked from the next epoch on,
+        like a fold with fewer batches.
 
         Returns
         -------
@@ -100,10 +105,12 @@ class BatchedMLP:
         Raises
         ------
         KeyboardInterrupt
-            After writing back the partly trained networks (``interrupted_=True``).
+            After writing back the partly trained networks (``interrupted_=True``; those
+            already done are complete fits).
         """
         ests, preps = self.ests, self.preps
         alive = np.ones(self.M, bool)
+        done = np.zeros(self.M, bool)  # stopped by their budget: complete
         errors = []
         for e, p in zip(ests, preps):
             adapter.begin_training(e, p)
@@ -129,10 +136,14 @@ class BatchedMLP:
                         for step, on in zip(steps, active[:, m]) if on
                     ]  # fmt: skip
                     try:
-                        adapter.end_epoch(ests[m], preps[m], epoch_loss[m], steps)
+                        stopped = adapter.end_epoch(ests[m], preps[m], epoch_loss[m], steps)
                     except FloatingPointError as exc:  # TrainingDivergedError
                         alive[m] = False
                         errors.append((m, exc))
+                        adapter.abandon(ests[m])
+                    else:
+                        if stopped:
+                            alive[m], done[m] = False, True
             completed = True
         except KeyboardInterrupt:
             interrupted = True
@@ -140,8 +151,12 @@ class BatchedMLP:
         finally:
             self._write_back()
             # a failure (not an interrupt) ends nothing: as fit, it leaves no finished state
-            for m in np.flatnonzero(alive) if completed or interrupted else ():
-                adapter.end_training(ests[m], preps[m], interrupted)
+            ended = alive | done if completed or interrupted else np.zeros(self.M, bool)
+            for m in range(self.M):
+                if ended[m]:
+                    adapter.end_training(ests[m], preps[m], interrupted and not done[m])
+                else:
+                    adapter.abandon(ests[m])
         return errors
 
     def _run_epoch(self, batches):
