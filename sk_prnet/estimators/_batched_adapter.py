@@ -14,8 +14,11 @@ training loop (``_training.TrainingLoopMixin``) is re-wired here (the equivalenc
   training dataset and its iterator from the estimator's own ``get_split_datasets`` and
   ``get_iterator`` hooks, and the CPU RNG state the first epoch's permutation will be
   drawn from, then leaves ``fit`` (a private exception) before anything is trained;
-* :func:`epoch_batches` draws one epoch's batches as ``run_single_epoch`` does (one pass
-  of the ``EpochBatches`` iterator, in the estimator's RNG stream);
+* :func:`samples`, :func:`epoch_order`, :func:`epoch_codes` give what one epoch's pass over
+  that iterator (``TrainingBatches.batches``) is made of: the dataset's device tensors, the
+  permutation drawn from the estimator's RNG stream, and the pair labels of each batch
+  built by the iterator's own ``codes_fn`` (the engine gathers the batches of all networks
+  at once instead of slicing them one by one);
 * :func:`linear_layers`, :func:`write_back` read and set the module's weights and the
   optimizer's momentum buffers;
 * :func:`loss_spec` the loss's shape (classes per output, the ranking term's scale);
@@ -34,15 +37,17 @@ import torch
 from torch import nn
 
 from ..exceptions import TrainingInterruptedWarning
+from ._batches import _epoch_codes
 from ._convergence import ConvergenceStopping
 from ._convergence import epoch_cap as _epoch_cap
 from ._determinism import deterministic_algorithms  # noqa: F401
+from ._loader import as_device_tensor
 from ._outcome import check_finite_loss, early_stopped, interrupt_message
 from ._validation import resolve_device  # noqa: F401  (re-exported for grouping)
 from .classifier import PRNetClassifier
 from .regressor import PRNetRegressor
 
-__all__ = ["unsupported_reason", "prepare", "epoch_batches", "Prepared"]
+__all__ = ["unsupported_reason", "prepare", "Prepared"]
 
 _SUPPORTED = (PRNetClassifier, PRNetRegressor)
 _CRITERIA = {PRNetClassifier: torch.nn.CrossEntropyLoss, PRNetRegressor: torch.nn.MSELoss}
@@ -175,24 +180,45 @@ def prepare(est, X, y, fit_params):
     return captured["prep"]
 
 
-def epoch_batches(est, prep):
-    """The next epoch's training batches of ``est``, as ``run_single_epoch`` draws them.
+def samples(prep):
+    """``(inputs, task, weight)`` device tensors of the training samples, in order:
+    what every batch of ``TrainingBatches.batches`` is sliced or gathered from (``weight``
+    ``None`` without sample or class weights)."""
+    data = prep.data
+    if data.rows is not None:  # never: train_split is refused
+        raise ValueError("batched training needs the whole training set")
+    inputs = data.inputs
+    if data.source == "stream":  # host inputs (e.g. memory-mapped features): read them
+        inputs = as_device_tensor(data.host_X, data.device)
+    return inputs, data.task, data.weight
 
-    The permutation comes from the estimator's own RNG stream (``prep.rng``, advanced
-    here), in a fork so that the global state is untouched.
 
-    Returns
-    -------
-    batches : list of (Tensor, dict)
-        ``(X_batch, targets)`` with ``targets`` holding ``task``, and ``codes`` (``None``
-        for a batch with fewer than two counted pairs) when ``alpha > 0``, and ``weight``
-        when the fit has sample or class weights.
-    """
+def epoch_order(prep):
+    """The permutation of the samples the next epoch trains in, as ``run_single_epoch``'s
+    pass over the training iterator draws it (``TrainingBatches.batches``:
+    ``torch.randperm(len(data))`` from the CPU generator), in the estimator's RNG stream
+    (``prep.rng``, advanced here; a fork keeps the global state untouched)."""
     with torch.random.fork_rng(devices=[]):
         torch.set_rng_state(prep.rng)
-        batches = list(prep.iterator.epoch())
+        order = torch.randperm(len(prep.data))
         prep.rng = torch.get_rng_state()
-    return batches
+    return order
+
+
+def epoch_codes(est, prep, order):
+    """The pair labels of the epoch's batches in ``order`` (a list, ``None`` for a batch
+    with fewer than two counted pairs), built as the training iterator builds them (its
+    ``codes_fn`` and ``_batches._epoch_codes``); ``None`` when the fit ranks no pairs."""
+    options = prep.iterator.options
+    if options.get("codes_fn") is None:
+        return None
+    data = prep.data
+    p = order.to(data.device)
+    groups = None if data.groups is None else data.groups[p]
+    groups_host = None if data.groups is None else data.groups_host[order.numpy()]
+    codes = _epoch_codes(data.rank[p], groups, groups_host, est.batch_size,
+                         options["codes_fn"], options["pairing"], 0)  # fmt: skip
+    return [c() for c in codes]
 
 
 def linear_layers(est):
