@@ -9,13 +9,17 @@ architecture are stacked on a leading "model" axis and every layer is one batche
 Each network keeps everything of its own ``fit``: its data (folds of different sizes), its
 seed, initial weights, batch order and pair labels (all taken from the estimator through
 :mod:`._batched_adapter`), its ``alpha``, ``epsilon``, ``lr``, ``momentum`` and
-``weight_decay``. Its loss is computed per model from per-sample and per-pair terms with
+``weight_decay`` and its number of epochs (``max_epochs``, or the training budget of
+``max_epochs="auto"``). Its loss is computed per model from per-sample and per-pair terms with
 weights that reproduce the estimator's reductions (batch means, means over counted pairs,
 sample and class weights), and the models' losses are summed for one backward pass: the
 gradient of the sum with respect to one model's weights is that model's own gradient.
 
 An epoch runs the full batches as steps ``0 .. S-1`` (a network with fewer full batches
-is masked from the step on), then one step per distinct size of last, partial batches.
+is masked from the step on), then one step per distinct size of last, partial batches; a
+network whose training is done is masked for the whole epoch. The step tensors of an epoch
+are gathered at once from all networks' samples, each network's rows in its own epoch
+permutation. The ranking loss is computed for the networks with ``alpha > 0`` only.
 Each network still sees its own batches in its own order; only the interleaving across
 networks changes, and they are independent. A masked network's update is an exact no-op
 (see :meth:`BatchedMLP._update`), as is the ranking head's where the estimator's own step
