@@ -103,6 +103,8 @@ class BatchedMLP:
         self.rank_index = None
         if not self.ranked.all():
             self.rank_index = torch.as_tensor(np.flatnonzero(self.ranked), device=self.device)
+        # network m's position among the ranked networks
+        self.rank_pos = {m: r for r, m in enumerate(np.flatnonzero(self.ranked))}
         self.touched = np.zeros(self.M, bool)  # backbone and task head updated at least once
         self.rank_touched = np.zeros(self.M, bool)
         self._masks = {}
@@ -226,7 +228,8 @@ class BatchedMLP:
         any_rank = bool(self.ranked.any())
         if any_rank:
             na = size // 2 if self.pairing == "split" else size
-            codes_t = torch.full((S, M, na, na, T), IGNORE, dtype=torch.long, device=dev)
+            shape = (S, len(self.rank_pos), na, na, T)  # the ranked networks only
+            codes_t = torch.full(shape, IGNORE, dtype=torch.long, device=dev)
         for m, (first, k) in entries.items():
             if k == 0:
                 continue
@@ -239,7 +242,7 @@ class BatchedMLP:
                 rank[have, m] = True
                 if have:
                     rows = slice(0, len(have)) if have[-1] == len(have) - 1 else have
-                    codes_t[rows, m] = torch.stack([mine[j] for j in have])
+                    codes_t[rows, self.rank_pos[m]] = torch.stack([mine[j] for j in have])
         # index_select on the flat rows: several times faster than advanced indexing
         flat = torch.from_numpy(index.reshape(-1)).to(dev)
         X = self.inputs.index_select(0, flat).view(S, M, size, -1)
@@ -250,24 +253,28 @@ class BatchedMLP:
         rank_w = None
         if any_rank:
             counted = codes_t != IGNORE
+            W_r = W if self.rank_index is None else W.index_select(1, self.rank_index)
             if self.pairing == "split":
                 h = size // 2
-                wa, wb = W[:, :, :h], W[:, :, h : 2 * h]
+                wa, wb = W_r[:, :, :h], W_r[:, :, h : 2 * h]
             else:
-                wa = wb = W
-            # each pair's weight in its model's mean over counted pairs, put on the class
-            # of its relation (classes first): the loss is -sum(log_softmax * rank_w)
-            pair_w = wa[:, :, :, None, :] * wb[:, :, None, :, :] * counted
+                wa = wb = W_r
+            # each pair's weight in its model's mean over counted pairs (0 for a pair that
+            # does not count; torch.where, not a product with the bool mask: no conversion)
+            pair_w = torch.where(counted, wa[:, :, :, None, :] * wb[:, :, None, :, :], 0.0)
             pair_w = pair_w / counted.sum((2, 3, 4), keepdim=True).clamp_min(1)
-            rank_w = _on_classes(pair_w, codes_t, 3)
-            if self.rank_index is not None:
-                rank_w = rank_w.index_select(2, self.rank_index)
+            # the step picks each pair's log-probability of its relation (class index;
+            # an uncounted pair picks class 0 with weight 0)
+            rank_w = (pair_w, codes_t.clamp_min(0).unsqueeze(1))
         # the task loss: per output a batch mean (classifiers sum the outputs, regressors
         # average them)
         task_w = W / (size if self.class_counts is not None else size * T)
         if self._one_softmax():  # as the ranking loss: weights on the targets' classes
             task_w = _on_classes(task_w, Y, self.class_counts[0])
-        args = [(X[j], Y[j], task_w[j], None if rank_w is None else rank_w[j]) for j in range(S)]
+        args = [
+            (X[j], Y[j], task_w[j], None if rank_w is None else (rank_w[0][j], rank_w[1][j]))
+            for j in range(S)
+        ]
         sizes = torch.as_tensor(active * size, dtype=torch.float32, device=dev)
         return {"n_steps": S, "args": args, "active": active, "rank": rank & self.ranked,
                 "sizes": sizes}  # fmt: skip
@@ -283,9 +290,11 @@ class BatchedMLP:
 
         The cross-entropies put the classes first (``(K, M, ...)``), as the estimators do
         (:func:`sk_prnet.modules.pairing.class_first_nll`): ``log_softmax`` over a last axis
-        of 2 or 3 classes is several times slower. Each loss is then ``-sum(log_softmax *
-        w)`` with ``w`` the sample's (or pair's) weight in its model's mean on the target
-        class, zero elsewhere (built once per epoch by :meth:`_block`).
+        of 2 or 3 classes is several times slower. The task loss is then ``-sum(log_softmax
+        * w)`` with ``w`` the sample's weight in its model's mean on the target class, zero
+        elsewhere; the ranking loss ``-sum(w * log_softmax[relation])`` with ``w`` the
+        pair's weight in its model's mean over counted pairs (both built once per epoch by
+        :meth:`_block`; ``rank_w = (w, relation)``).
         """
         h = x
         *layers, Wh, bh = self.params
@@ -322,7 +331,9 @@ class BatchedMLP:
         a = a.unflatten(-1, (T, 3)).permute(3, 0, 1, 2)
         b = b.unflatten(-1, (T, 3)).permute(3, 0, 1, 2)
         logits = a.unsqueeze(3) + b.unsqueeze(2)
-        return task, -(F.log_softmax(logits, 0) * rank_w).sum((0, 2, 3, 4))
+        pair_w, relation = rank_w
+        picked = F.log_softmax(logits, 0).gather(0, relation)[0]
+        return task, -(picked * pair_w).sum((1, 2, 3))
 
     def _step(self, size, x, y, task_w, rank_w, active, rank):
         """One SGD step of every network; returns their losses ``(M,)`` (detached)."""
@@ -419,7 +430,6 @@ def _layer_order(items, n_layer_params):
 
 def _on_classes(weight, labels, n_classes):
     """``(S, K, ...)`` tensor: ``weight (S, ...)`` where ``labels`` is class k, else 0."""
-    out = weight.new_empty((weight.shape[0], n_classes, *weight.shape[1:]))
-    for k in range(n_classes):
-        torch.mul(weight, labels == k, out=out[:, k])
-    return out
+    # torch.where into contiguous slices: a product with the bool mask into strided ones
+    # (out[:, k]) was ~10x slower on the CPU
+    return torch.stack([torch.where(labels == k, weight, 0.0) for k in range(n_classes)], 1)
