@@ -19,7 +19,8 @@ def fit_batched(estimators, X_list, y_list, *, fit_params_list=None, max_models=
 
     Equivalent to ``[est.fit(X, y, **params) for est, X, y, params in zip(...)]``: every
     estimator is fitted in place from its own seed (``random_state``) on its own data, with
-    its own ``alpha``, ``epsilon``, ``lr``, ``momentum`` and ``weight_decay``, and ends with
+    its own ``alpha``, ``epsilon``, ``lr``, ``momentum``, ``weight_decay`` and epoch count
+    (with ``max_epochs="auto"``, the training budget its own fit gives it), and ends with
     the weights its own ``fit`` gives (to float32 rounding: the same initial weights,
     batches and pairs; see docs/performance.md for the measured differences). The fitted
     estimators are ordinary ones (``predict``, ``predict_proba``, ``compare``, pickling,
@@ -37,9 +38,12 @@ def fit_batched(estimators, X_list, y_list, *, fit_params_list=None, max_models=
     estimators : list of PRNetClassifier or PRNetRegressor
         Unfitted (or refitted from scratch) estimators with ``module="mlp"``, the default
         criterion and ``torch.optim.SGD`` (batched training does not support
-        ``callbacks``, ``train_split``, ``augment``, ``checkpoint_dir``, ``max_steps``,
-        ``precision="bf16"``, ``rank_labels="soft"``, ``alpha_schedule``, head hidden
-        layers or other ``optimizer__``/``criterion__`` parameters). Pass clones
+        ``callbacks`` other than a training budget, ``ConvergenceStopping`` with
+        ``n_iter_no_change=0``, nor ``train_split``, ``augment``, ``checkpoint_dir``,
+        ``max_steps``, ``precision="bf16"``, ``rank_labels="soft"``, ``alpha_schedule``,
+        head hidden layers or other ``optimizer__``/``criterion__``/``callbacks__``
+        parameters; a loss-plateau rule, ``n_iter_no_change > 0``, is refused because
+        float rounding of the batched losses could move its stop). Pass clones
         (:func:`sklearn.base.clone`) to keep the originals unfitted.
     X_list : list of array-like
         Training inputs, one per estimator.

@@ -219,3 +219,44 @@ def test_ctrl_c_keeps_partly_trained_networks_marked_unfinished():
         assert est.interrupted_ is True
         assert 2 <= len(est.history_) < 100_000
         assert np.isfinite(est.predict_proba(X)).all()
+
+
+def test_auto_epochs_follow_each_networks_budget():
+    # max_epochs="auto" (the default): each network trains as many epochs as its own fit's
+    # budget gives for its fold size (batch 50: 2, 3 and 6 batches an epoch), the others
+    # continue after the first is done; a user's budget callback (n_iter_no_change=0) too
+    from sk_prnet.estimators import ConvergenceStopping
+
+    X, ratings, _ = _data(n=260)
+    sizes = (60, 130, 260)
+    base = dict(batch_size=50, device="cpu", module__hidden_sizes=(8, 8), lr=0.01)
+    nets = [
+        PRNetClassifier(**base, alpha=1.0, random_state=0),
+        PRNetClassifier(**base, alpha=0.0, random_state=1),
+        PRNetClassifier(**base, alpha=0.5, random_state=2, max_epochs=50,
+                        callbacks=[ConvergenceStopping(n_iter_no_change=0, min_steps=30)]),
+    ]  # fmt: skip
+    ys = [(ratings[:n, 0] > 5).astype(int) for n in sizes]
+    params = [dict(ranking_target=ratings[:n, 0]) for n in sizes]
+    fitted, own = _fit_both(nets, [X[:n] for n in sizes], ys, params)
+    epochs = [len(o.history_) for o in own]
+    assert len(set(epochs)) == 3  # the budget gave each network its own epoch count
+    for b, o in zip(fitted, own):
+        assert_same_fit(b, o, X)
+
+
+def test_a_loss_plateau_rule_is_refused_or_falls_back():
+    from sk_prnet.estimators import ConvergenceStopping
+
+    X, ratings, _ = _data()
+    y = (ratings[:, 0] > 5).astype(int)
+    plateau = PRNetClassifier(max_epochs=3, batch_size=16, device="cpu", random_state=0,
+                              callbacks=[ConvergenceStopping(n_iter_no_change=1)])  # fmt: skip
+    with pytest.raises(ValueError, match=r"Estimator 0 cannot .*loss plateau.*n_iter_no_change"):
+        fit_batched([plateau], [X], [y])
+    tuned = PRNetClassifier(device="cpu", callbacks__convergence__n_iter_no_change=2)
+    with pytest.raises(ValueError, match="loss plateau"):
+        fit_batched([tuned], [X], [y])
+    own = clone(plateau).fit(X, y)
+    fit_batched([plateau], [X], [y], fallback=True)
+    assert_same_fit(plateau, own, X)
