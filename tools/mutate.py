@@ -44,10 +44,10 @@ GROUPS = {
     "ordinal": (
         ["sk_prnet/ordinal.py"],
         [
-            "tests/test_ordinal.py",
-            "tests/test_rank_scores.py",
-            "tests/test_bradley_terry.py",
-            "tests/test_ordinal_contract.py",
+            "tests/ordinal/test_ordinal.py",
+            "tests/estimators/test_rank_scores.py",
+            "tests/ordinal/test_bradley_terry.py",
+            "tests/ordinal/test_ordinal_contract.py",
         ],
     ),
     "metrics": (
@@ -64,7 +64,7 @@ GROUPS = {
             "tests/modules/test_modules.py",
             "tests/modules/test_pairing_contract.py",
             "tests/modules/test_weighted_ranking_loss.py",
-            "tests/test_loss_composition.py",
+            "tests/estimators/test_loss_composition.py",
         ],
     ),
     "eeg": (["sk_prnet/eeg/*.py"], ["tests/eeg"]),
