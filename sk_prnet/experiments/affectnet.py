@@ -189,10 +189,6 @@ class AffectNetExperiment(Experiment):
         return PRNetRegressor(module__task_hidden=256, module__ranking_hidden=256, **common,
                               **net_params(alpha, epsilon, random_state))  # fmt: skip
 
-    def reference_estimator(self):
-        """The PRNet of :meth:`estimator` with the placeholders (see
-        :class:`~.protocol.Experiment`)."""
-        return self.estimator()
 
     def task(self, unit):
         """Fit on the training split (below the cut-off), test on the validation split.

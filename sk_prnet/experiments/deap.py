@@ -176,9 +176,6 @@ class DeapExperiment(Experiment):
             pipe = self.factory(request_ranking_target=True, **params)
         return pipe[1:] if skip_features else pipe
 
-    def reference_estimator(self):
-        """:meth:`estimator` with the placeholders (see :class:`~.protocol.Experiment`)."""
-        return self.estimator()
 
     def task(self, unit):
         """Fit on 9 folds of the subject's trials (with their ratings), test on the tenth.

@@ -151,13 +151,15 @@ class Experiment(ABC):
 
         Its parameters are fingerprinted into every unit's settings
         (:func:`sk_prnet.experiments.execute.estimator_settings`), so that a changed default
-        never mixes with stored results. ``None`` (the default): no fingerprint.
+        never mixes with stored results. The default: the experiment's ``estimator()``
+        called without arguments when it has that method, else ``None`` (no fingerprint).
 
         Returns
         -------
         estimator : estimator or None
         """
-        return None
+        estimator = getattr(self, "estimator", None)
+        return None if estimator is None else estimator()
 
     @classmethod
     def add_arguments(cls, parser):

@@ -139,9 +139,6 @@ class RegressionExperiment(Experiment):
         pipe = Pipeline([("scale", StandardScaler()), ("prnet", net)])
         return TransformedTargetRegressor(pipe, transformer=StandardScaler())
 
-    def reference_estimator(self):
-        """:meth:`estimator` with the placeholders (see :class:`~.protocol.Experiment`)."""
-        return self.estimator()
 
     def task(self, unit):
         """Fit on the other folds of the unit's repeat (below the cut-off), test on its fold.

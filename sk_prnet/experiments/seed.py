@@ -152,9 +152,6 @@ class SeedExperiment(Experiment):
         factory = recipe_factory("seed", self.recipe)
         return factory(**net_params(alpha, None, random_state, max_epochs=self.max_epochs))
 
-    def reference_estimator(self):
-        """:meth:`estimator` with the placeholders (see :class:`~.protocol.Experiment`)."""
-        return self.estimator()
 
     def task(self, unit):
         """Fit on trials 1-9 of the unit's session, test on trials 10-15.

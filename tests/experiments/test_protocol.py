@@ -73,9 +73,6 @@ class LosoDeap(Experiment):
         with sklearn.config_context(enable_metadata_routing=True):  # to ask for the ratings
             return make_deap_pipeline(request_ranking_target=True, **params)
 
-    def reference_estimator(self):  # its defaults are fingerprinted into the units
-        return self.estimator()
-
     def task(self, unit):
         if self._data is None:  # every subject, read once
             self._data = load_deap_recipe(self.data_dir)
