@@ -26,12 +26,14 @@ _LAZY = {
     "PRNetClassifier": ".estimators",
     "PRNetRegressor": ".estimators",
     "RankNetRegressor": ".estimators",
+    "fit_batched": ".estimators",
 }
 
 __all__ = [
     "PRNetClassifier",
     "PRNetRegressor",
     "RankNetRegressor",
+    "fit_batched",
     "FisherFeatureSelector",
     "fisher_score",
     "ordinal_relation",
