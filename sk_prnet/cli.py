@@ -56,6 +56,11 @@ def _add_runner_options(p):
         help="auto, cpu, cuda or cuda:N; auto: CPU for EEG/regression units, a GPU per "
         "worker for image units when CUDA exists",
     )  # fmt: skip
+    p.add_argument(
+        "--no-batched", dest="batched", action="store_false",
+        help="fit each unit's network on its own instead of training a group of units' "
+        "networks as one batched model (same results, to float32 rounding; slower)",
+    )  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="plain log lines, no progress bar")
 
 
@@ -84,6 +89,7 @@ def _run(args):
             progress=not args.quiet,
             command=command,
             device=args.device,
+            batched=args.batched,
         )
     except RunInterrupted as stop:
         done = stop.report.planned - stop.report.missing

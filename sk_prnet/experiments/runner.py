@@ -26,6 +26,7 @@ from joblib import Parallel, delayed
 
 from .config import config_key, config_labels
 from .devices import parse_device
+from .batching import group_tasks, run_group
 from .execute import estimator_settings, run_task
 from .interrupt import StopRequest, exit_code, signal_name
 from .protocol import ExperimentError
@@ -192,6 +193,7 @@ def run_experiment(
     command=None,
     log=None,
     device="auto",
+    batched=True,
 ):
     """Run the missing units of ``experiment`` and write each to ``store`` when it finishes.
 
@@ -220,6 +222,14 @@ def run_experiment(
         per worker for image units when CUDA exists (see
         :func:`sk_prnet.experiments.devices.unit_device`). Not part of a unit's identity;
         the device each unit used is recorded with it.
+    batched : bool, default=True
+        Train the networks of a group of units as one batched model
+        (:func:`sk_prnet.fit_batched`, see :mod:`sk_prnet.experiments.batching`): the same
+        units, results and store as ``False`` (one ``fit`` per unit), to float32 rounding,
+        in a fraction of the time. Each worker trains one group at a time; in a single
+        process (``n_jobs=1``, loky) each unit is stored as soon as its network is
+        trained, with several workers when its group is done. Units whose networks the
+        batched engine does not support (e.g. the VGG on images) run one by one.
 
     Returns
     -------
@@ -252,6 +262,7 @@ def run_experiment(
             return _run(
                 experiment, store, stop, n_jobs=n_jobs, backend=backend, scheduler=scheduler,
                 progress=progress, command=command, log=log, device=parse_device(device),
+                batched=batched,
             )  # fmt: skip
         except RunInterrupted:
             raise
@@ -263,7 +274,7 @@ def run_experiment(
 
 
 def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, command, log,
-         device):  # fmt: skip
+         device, batched):  # fmt: skip
     from tqdm.auto import tqdm
 
     start = time.perf_counter()
@@ -285,7 +296,7 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
     if report.note:
         log(report.note)
 
-    def tasks():  # consumed lazily by joblib, possibly from its dispatch thread
+    def claimed():  # consumed lazily by joblib, possibly from its dispatch thread
         second_pass = []
         for u in todo:  # first pass: units nobody else is working on
             if stop.requested:
@@ -296,12 +307,49 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
             if not store.claim(key, run_id):
                 second_pass.append(u)
                 continue
-            yield delayed(run_task)(experiment.task(u), device=device)
+            yield u
         for u in second_pass:  # claimed by another run that may have died: do them too
             if stop.requested:
                 return
             if not store.is_done(unit_key(u)):
-                yield delayed(run_task)(experiment.task(u), device=device)
+                yield u
+
+    workers = max(2, int(n_jobs or 2)) if backend == "dask" else n_jobs
+    in_process = batched and backend == "loky" and n_jobs == 1
+
+    def groups():
+        tasks = (experiment.task(u) for u in claimed())
+        return group_tasks(tasks, n_jobs=workers, n_units=len(todo))
+
+    def jobs():
+        if not batched:
+            yield from (delayed(run_task)(experiment.task(u), device=device) for u in claimed())
+        else:
+            yield from (delayed(run_group)(group, device=device) for group in groups())
+
+    def commit(result):  # store one finished unit (in this process, as it arrives)
+        if result.get("interrupted"):  # a worker received the signal (or its fit did)
+            stop.request(result["interrupted"])
+        if stop.requested:  # finished after the stop request: possibly cut short
+            raise KeyboardInterrupt
+        unit = result["unit"]
+        store.add_unit(
+            unit,
+            result["metrics"],
+            wall_time=result["wall_time"],
+            versions=result["versions"],
+            run_id=run_id,
+        )
+        report.ran += 1
+        report.unit_seconds.append(result["wall_time"])
+        bar.update()
+        if not progress:
+            elapsed = time.perf_counter() - start
+            eta = elapsed / report.ran * max(len(todo) - report.ran, 0)
+            log(
+                f"[{report.ran}/{len(todo)}] {describe_unit(unit)}: "
+                f"{result['wall_time']:.1f} s (ETA {eta:.0f} s)"
+            )
 
     bar = tqdm(
         total=len(todo), unit="unit", desc=experiment.name, disable=not progress, file=sys.stderr
@@ -325,30 +373,14 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
             parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
         else:
             raise ExperimentError(f"Unknown backend {backend!r}; use 'loky' or 'dask'.")
-        results = parallel(tasks())
-        for result in results:
-            if result.get("interrupted"):  # a worker received the signal (or its fit did)
-                stop.request(result["interrupted"])
-            if stop.requested:  # finished after the stop request: possibly cut short
-                raise KeyboardInterrupt
-            unit = result["unit"]
-            store.add_unit(
-                unit,
-                result["metrics"],
-                wall_time=result["wall_time"],
-                versions=result["versions"],
-                run_id=run_id,
-            )
-            report.ran += 1
-            report.unit_seconds.append(result["wall_time"])
-            bar.update()
-            if not progress:
-                elapsed = time.perf_counter() - start
-                eta = elapsed / report.ran * max(len(todo) - report.ran, 0)
-                log(
-                    f"[{report.ran}/{len(todo)}] {describe_unit(unit)}: "
-                    f"{result['wall_time']:.1f} s (ETA {eta:.0f} s)"
-                )
+        if in_process:  # each unit is stored as soon as its network is trained
+            for group in groups():
+                run_group(group, device=device, on_result=commit)
+        else:
+            results = parallel(jobs())
+            for item in results:  # a unit's result, or a group's list of them
+                for result in item if isinstance(item, list) else [item]:
+                    commit(result)
         status = "complete"
     except KeyboardInterrupt:
         stop.armed = False  # a second signal must not cut the cleanup short
