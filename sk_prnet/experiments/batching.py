@@ -22,8 +22,10 @@ from .interrupt import StopRequest
 
 __all__ = ["group_tasks", "run_group"]
 
-#: Most units in one group, and about the most bytes of training inputs a group holds.
-GROUP_UNITS = 64
+#: Most units in one group (the default of ``--batch-units``): about the fastest number of
+#: the paper's EEG networks at once (docs/performance.md), and one DEAP subject's units of
+#: Table IV; and about the most bytes of training inputs a group holds.
+GROUP_UNITS = 20
 GROUP_BYTES = 256 * 2**20
 
 
@@ -190,7 +192,7 @@ def group_tasks(tasks, n_jobs=1, n_units=None, max_units=GROUP_UNITS, max_bytes=
         Workers the groups are spread over.
     n_units : int or None, default=None
         How many tasks the stream holds (``None``: unknown).
-    max_units : int, default=64
+    max_units : int, default=20
     max_bytes : int, default=256 MiB
 
     Yields
