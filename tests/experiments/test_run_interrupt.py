@@ -77,12 +77,13 @@ def _alive(pid):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals and /proc: Linux")
 @pytest.mark.parametrize(
     "signum, extra",
-    [
-        (signal.SIGINT, ["--n-jobs", "1"]),
-        (signal.SIGTERM, ["--n-jobs", "2"]),
-        (signal.SIGINT, ["--n-jobs", "2", "--backend", "dask"]),
+    [  # batched (the default) in groups of 2 units, so that some are stored before others
+        (signal.SIGINT, ["--n-jobs", "1", "--batch-units", "2"]),
+        (signal.SIGTERM, ["--n-jobs", "2", "--batch-units", "2"]),
+        (signal.SIGINT, ["--n-jobs", "2", "--backend", "dask", "--batch-units", "2"]),
+        (signal.SIGINT, ["--n-jobs", "1", "--no-batched"]),
     ],
-    ids=["sigint-1-job", "sigterm-2-loky-jobs", "sigint-dask"],
+    ids=["sigint-1-job", "sigterm-2-loky-jobs", "sigint-dask", "sigint-unbatched"],
 )
 def test_signal_stops_the_run_stores_only_finished_units_and_resume_completes_it(
     tmp_path, reference, signum, extra
@@ -161,8 +162,9 @@ def test_a_fit_that_swallows_the_interrupt_is_not_stored(tmp_path):
     thread = threading.Thread(target=interrupt_the_endless_fit, daemon=True)
     thread.start()
     # the swallowed interrupt is recorded by the estimator, and the runner refuses the unit
+    # (one fit per unit; batched training re-raises: see test_batched_runs.py)
     with pytest.raises(RunInterrupted) as info, pytest.warns(TrainingInterruptedWarning):
-        run_experiment(exp, path, progress=False, log=lambda s: None)
+        run_experiment(exp, path, progress=False, log=lambda s: None, batched=False)
     thread.join()
     assert info.value.signum == signal.SIGINT and info.value.exit_code == 130
     assert info.value.report.missing == 2
