@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator
 from .execute import run_task, set_unit_device, task_result
 from .interrupt import StopRequest
 
-__all__ = ["group_tasks", "run_group"]
+__all__ = ["group_tasks", "run_group", "run_units"]
 
 #: Most units in one group (the default of ``--batch-units``): about the fastest number of
 #: the paper's EEG networks at once (docs/performance.md), and one DEAP subject's units of
@@ -174,11 +174,43 @@ def run_group(tasks, device="auto", on_result=None):
     return results
 
 
+def run_units(experiment, units, device="auto"):
+    """Build the tasks of ``units`` here (in a worker) and run them as :func:`run_group`.
+
+    The features of the units' data are then computed by the workers in parallel, not by
+    the runner's process one subject after the other.
+
+    Parameters
+    ----------
+    experiment : Experiment
+        Its :meth:`~sk_prnet.experiments.protocol.Experiment.task` builds each unit's task.
+    units : list of dict
+        Units of its plan.
+    device : str, default="auto"
+
+    Returns
+    -------
+    results : list of dict
+        As :func:`run_group` returns them (groups of at most ``len(units)`` units and
+        about 256 MiB of training inputs).
+    """
+    results = []
+    with StopRequest() as watch:
+        try:
+            tasks = (experiment.task(u) for u in units)
+            for group in group_tasks(tasks, max_units=len(units)):
+                results += run_group(group, device)
+        except KeyboardInterrupt:  # while building the tasks: nothing of the group is stored
+            return [{"unit": None, "interrupted": watch.signum or 2}]
+    return results
+
+
 def _train_bytes(task):
     return int(getattr(task.X_train, "nbytes", 0) or np.asarray(task.X_train).nbytes)
 
 
-def group_tasks(tasks, n_jobs=1, n_units=None, max_units=GROUP_UNITS, max_bytes=GROUP_BYTES):
+def group_tasks(tasks, n_jobs=1, n_units=None, max_units=GROUP_UNITS, max_bytes=GROUP_BYTES,
+                size_of=_train_bytes):  # fmt: skip
     """Cut a stream of tasks into groups for :func:`run_group` (lazily).
 
     A group ends when it holds ``max_units`` units, or training inputs of about
@@ -194,6 +226,8 @@ def group_tasks(tasks, n_jobs=1, n_units=None, max_units=GROUP_UNITS, max_bytes=
         How many tasks the stream holds (``None``: unknown).
     max_units : int, default=20
     max_bytes : int, default=256 MiB
+    size_of : callable, default: the bytes of ``X_train``
+        The bytes of an item (``lambda unit: 0`` groups units by number only).
 
     Yields
     ------
@@ -205,7 +239,7 @@ def group_tasks(tasks, n_jobs=1, n_units=None, max_units=GROUP_UNITS, max_bytes=
     group, nbytes = [], 0
     for task in tasks:
         group.append(task)
-        nbytes += _train_bytes(task)
+        nbytes += size_of(task)
         if len(group) >= size or nbytes >= max_bytes:
             yield group
             group, nbytes = [], 0

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from joblib import Parallel, delayed
 
-from .batching import GROUP_UNITS, group_tasks, run_group
+from .batching import GROUP_UNITS, group_tasks, run_group, run_units
 from .config import config_key, config_labels
 from .devices import parse_device
 from .execute import estimator_settings, run_task
@@ -130,6 +130,19 @@ def _other_configurations(name, units, done):
         f"(other {', '.join(differ)}); this run's units are kept and reported apart from "
         "them, never averaged together."
     )
+
+
+def _picklable(experiment):
+    """Whether ``experiment`` can be sent to a worker (joblib and Dask use cloudpickle)."""
+    try:  # joblib >= 1.6 uses the cloudpickle package, older ones their own copy
+        import cloudpickle
+    except ImportError:  # pragma: no cover
+        from joblib.externals import cloudpickle
+    try:
+        cloudpickle.dumps(experiment)
+    except Exception:  # noqa: BLE001 -- any failure: build the tasks here instead
+        return False
+    return True
 
 
 def describe_unit(unit):
@@ -335,6 +348,15 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
     def jobs():
         if not batched:
             yield from (delayed(run_task)(experiment.task(u), device=device) for u in claimed())
+        elif _picklable(experiment):  # the workers build the tasks (features in parallel)
+            units = group_tasks(
+                claimed(),
+                n_jobs=workers,
+                n_units=len(todo),
+                max_units=batch_units or GROUP_UNITS,
+                size_of=lambda u: 0,
+            )
+            yield from (delayed(run_units)(experiment, g, device=device) for g in units)
         else:
             yield from (delayed(run_group)(group, device=device) for group in groups())
 

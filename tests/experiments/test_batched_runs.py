@@ -19,12 +19,13 @@ from store_helpers import count_units, stored_metrics
 
 from sk_prnet import TrainingInterruptedWarning
 from sk_prnet.cli import main
-from sk_prnet.datasets import make_synthetic_deap
+from sk_prnet.datasets import make_synthetic_deap, make_synthetic_seed
 from sk_prnet.experiments import (
     DeapExperiment,
     RegressionExperiment,
     ResultsStore,
     RunInterrupted,
+    SeedExperiment,
     load_results,
     run_experiment,
     sweep_settings,
@@ -32,7 +33,7 @@ from sk_prnet.experiments import (
 from sk_prnet.experiments.batching import group_tasks, run_group
 from sk_prnet.experiments.execute import run_task
 
-KEYS = ["experiment", "model", "subject", "repeat", "fold", "target", "metric"]
+KEYS = ["experiment", "model", "subject", "session", "repeat", "fold", "target", "metric"]
 
 
 def _quiet(**kw):
@@ -71,13 +72,23 @@ def _same_store(batched, unbatched, classification):
 def test_batched_deap_run_stores_the_metrics_of_an_unbatched_run(deap_dir, tmp_path):
     exp = lambda: DeapExperiment(deap_dir, [1, 2], max_epochs=2, seed=4)  # noqa: E731
     on, off = tmp_path / "on.sqlite", tmp_path / "off.sqlite"
-    report = run_experiment(exp(), on, batch_units=7, **_quiet())
+    # two loky workers, each building (features) and training groups of up to 7 units
+    report = run_experiment(exp(), on, n_jobs=2, batch_units=7, **_quiet())
     assert (report.ran, report.missing) == (40, 0)
     run_experiment(exp(), off, batched=False, **_quiet())
     _same_store(on, off, classification=True)
     # one configuration: the unbatched run finds nothing to do in the batched store
     again = run_experiment(exp(), on, batched=False, **_quiet())
     assert (again.ran, again.missing) == (0, 0)
+
+
+def test_batched_seed_run_stores_the_metrics_of_an_unbatched_run(tmp_path):
+    root = make_synthetic_seed(tmp_path / "seed", n_subjects=1, n_sessions=2, random_state=0,
+                               n_windows=(2, 3))  # fmt: skip
+    on, off = tmp_path / "on.sqlite", tmp_path / "off.sqlite"
+    run_experiment(SeedExperiment(root, max_epochs=2), on, **_quiet())
+    run_experiment(SeedExperiment(root, max_epochs=2), off, batched=False, **_quiet())
+    _same_store(on, off, classification=True)
 
 
 def test_batched_sweep_and_cutoff_store_the_metrics_of_unbatched_runs(tmp_path):
