@@ -12,6 +12,7 @@ estimator is scored by :func:`~sk_prnet.experiments.execute.task_result`, exactl
 that the batched engine does not support is fitted with its own ``fit`` (fallback).
 """
 
+import signal
 import time
 
 import numpy as np
@@ -168,7 +169,7 @@ def run_group(tasks, device="auto", on_result=None):
         if on_result is not None:
             raise
         # a worker: nothing of the group is stored after a stop request
-        return [{"unit": None, "interrupted": watch.signum or 2}]
+        return [{"unit": None, "interrupted": watch.signum or int(signal.SIGINT)}]
     finally:
         torch.set_num_threads(threads)
     return results
@@ -201,7 +202,7 @@ def run_units(experiment, units, device="auto"):
             for group in group_tasks(tasks, max_units=len(units)):
                 results += run_group(group, device)
         except KeyboardInterrupt:  # while building the tasks: nothing of the group is stored
-            return [{"unit": None, "interrupted": watch.signum or 2}]
+            return [{"unit": None, "interrupted": watch.signum or int(signal.SIGINT)}]
     return results
 
 
