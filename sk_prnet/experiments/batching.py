@@ -104,7 +104,8 @@ def run_group(tasks, device="auto", on_result=None):
     Parameters
     ----------
     tasks : list of FitTask
-        The group's tasks (their estimators are fitted in place).
+        The group's tasks (their estimators are fitted in place; their ``X_train`` and
+        ``y_train`` are released once the network's inputs are computed).
     device : str, default="auto"
         ``--device`` (see :func:`~sk_prnet.experiments.execute.run_task`).
     on_result : callable or None, default=None
@@ -151,6 +152,8 @@ def run_group(tasks, device="auto", on_result=None):
             for task in tasks:
                 set_unit_device(task.estimator, device, task.images)
                 net, X, y, fit_params = _deferred_fit(task)
+                if X is not task.X_train:  # the network's own inputs are kept: not these
+                    task.X_train = task.y_train = None
                 nets.append(net)
                 X_list.append(X)
                 y_list.append(y)
