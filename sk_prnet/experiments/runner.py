@@ -261,7 +261,7 @@ def run_experiment(
     sk_prnet.experiments.StoreError
         The store is not an sk_prnet results store.
     ValueError
-        A malformed ``device``.
+        A malformed ``device``, or ``batch_units`` not an integer >= 1.
     RunInterrupted
         On SIGINT or SIGTERM (a subclass of KeyboardInterrupt): the run stops at once (loky
         workers are terminated, Dask tasks cancelled), the finished units are in the store,
