@@ -28,6 +28,16 @@ def _device(text):
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
+
+
 def _add_run_parser(sub):
     from .experiments.registry import experiments, get_experiment
 
@@ -55,6 +65,16 @@ def _add_runner_options(p):
         "--device", type=_device, default="auto",
         help="auto, cpu, cuda or cuda:N; auto: CPU for EEG/regression units, a GPU per "
         "worker for image units when CUDA exists",
+    )  # fmt: skip
+    p.add_argument(
+        "--no-batched", dest="batched", action="store_false",
+        help="fit each unit's network on its own instead of training a group of units' "
+        "networks as one batched model (same results, to float32 rounding; slower)",
+    )  # fmt: skip
+    p.add_argument(
+        "--batch-units", type=_positive_int, default=None, metavar="N",
+        help="most units trained as one batched model (default 20; smaller: finished units "
+        "are stored more often)",
     )  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="plain log lines, no progress bar")
 
@@ -84,6 +104,8 @@ def _run(args):
             progress=not args.quiet,
             command=command,
             device=args.device,
+            batched=args.batched,
+            batch_units=args.batch_units,
         )
     except RunInterrupted as stop:
         done = stop.report.planned - stop.report.missing

@@ -14,7 +14,7 @@ from .devices import unit_device, worker_index
 from .interrupt import StopRequest
 from .protocol import network_of
 
-__all__ = ["METRICS", "estimator_settings", "run_task"]
+__all__ = ["METRICS", "estimator_settings", "run_task", "set_unit_device", "task_result"]
 
 #: The metrics a :class:`~sk_prnet.experiments.protocol.FitTask` may name:
 #: ``name -> f(y_true, y_pred)`` for one target.
@@ -111,8 +111,6 @@ def run_task(task, device="auto"):
     import sklearn
     import torch
 
-    import sk_prnet
-
     start = time.perf_counter()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # units run in parallel; tiny nets are fastest on one thread
@@ -124,13 +122,61 @@ def run_task(task, device="auto"):
             StopRequest(chain=True) as watch,
             sklearn.config_context(enable_metadata_routing=True),
         ):
-            _set_device(model, _device(device, task.images))
+            set_unit_device(model, device, task.images)
             model.fit(task.X_train, task.y_train, **task.fit_params)
-            pred = model.predict(task.X_test)
+            result = task_result(task, model, start, watch.signum)
     finally:
         torch.set_num_threads(threads)
+    return result
+
+
+def set_unit_device(estimator, device, images):
+    """Set every ``device`` parameter of a unit's ``estimator`` to the ``--device`` policy's.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A task's unfitted estimator (changed in place).
+    device : str
+        ``--device`` (``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:N"``).
+    images : bool
+        Whether the unit trains a CNN on images (:attr:`FitTask.images`).
+    """
+    _set_device(estimator, _device(device, images))
+
+
+def task_result(task, model, start, signum=None):
+    """Score a task's fitted ``model`` on its test data: the result the runner stores.
+
+    Shared by :func:`run_task` and the batched executor
+    (:func:`sk_prnet.experiments.batching.run_group`), so that both score a unit alike.
+
+    Parameters
+    ----------
+    task : FitTask
+        The unit's task.
+    model : estimator
+        Its estimator, fitted.
+    start : float
+        :func:`time.perf_counter` when the unit started (its ``wall_time`` ends after the
+        predictions).
+    signum : int or None, default=None
+        A signal received while the unit ran.
+
+    Returns
+    -------
+    result : dict
+        ``unit``, ``metrics`` ({(target, metric): value}), ``wall_time``, ``versions``,
+        ``interrupted`` (``signum``, or SIGINT when the network reports ``interrupted_``, else
+        ``None``: the runner never stores such a result).
+    """
+    import torch
+
+    import sk_prnet
+
+    pred = model.predict(task.X_test)
     net = network_of(model)
-    interrupted = watch.signum
+    interrupted = signum
     if interrupted is None and getattr(net, "interrupted_", False):
         interrupted = int(signal.SIGINT)
     versions = {

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from joblib import Parallel, delayed
 
+from .batching import GROUP_UNITS, group_tasks, run_group, run_units
 from .config import config_key, config_labels
 from .devices import parse_device
 from .execute import estimator_settings, run_task
@@ -131,6 +132,19 @@ def _other_configurations(name, units, done):
     )
 
 
+def _picklable(experiment):
+    """Whether ``experiment`` can be sent to a worker (joblib and Dask use cloudpickle)."""
+    try:  # joblib >= 1.6 uses the cloudpickle package, older ones their own copy
+        import cloudpickle
+    except ImportError:  # pragma: no cover
+        from joblib.externals import cloudpickle
+    try:
+        cloudpickle.dumps(experiment)
+    except Exception:  # noqa: BLE001 -- any failure: build the tasks here instead
+        return False
+    return True
+
+
 def describe_unit(unit):
     """Short text of a unit's identity, e.g. ``deap s01 fold 3 PRNet (alpha=1, eps=0.25)``."""
     parts = [unit["experiment"]]
@@ -192,6 +206,8 @@ def run_experiment(
     command=None,
     log=None,
     device="auto",
+    batched=True,
+    batch_units=None,
 ):
     """Run the missing units of ``experiment`` and write each to ``store`` when it finishes.
 
@@ -220,6 +236,19 @@ def run_experiment(
         per worker for image units when CUDA exists (see
         :func:`sk_prnet.experiments.devices.unit_device`). Not part of a unit's identity;
         the device each unit used is recorded with it.
+    batched : bool, default=True
+        Train the networks of a group of units as one batched model
+        (:func:`sk_prnet.fit_batched`, see :mod:`sk_prnet.experiments.batching`): the same
+        units, results and store as ``False`` (one ``fit`` per unit), to float32 rounding,
+        in a fraction of the time. Each worker trains one group at a time; in a single
+        process (``n_jobs=1``, loky) each unit is stored as soon as its network is
+        trained, with several workers when its group is done. Units whose networks the
+        batched engine does not support (e.g. the VGG on images) run one by one.
+    batch_units : int or None, default=None
+        Most units in a group (``batched``); ``None``: 20 (about the fastest for the
+        paper's EEG networks), fewer when several workers share the units, or when the
+        group's training data would pass about 256 MiB. Smaller groups store finished
+        units more often.
 
     Returns
     -------
@@ -232,7 +261,7 @@ def run_experiment(
     sk_prnet.experiments.StoreError
         The store is not an sk_prnet results store.
     ValueError
-        A malformed ``device``.
+        A malformed ``device``, or ``batch_units`` not an integer >= 1.
     RunInterrupted
         On SIGINT or SIGTERM (a subclass of KeyboardInterrupt): the run stops at once (loky
         workers are terminated, Dask tasks cancelled), the finished units are in the store,
@@ -252,6 +281,7 @@ def run_experiment(
             return _run(
                 experiment, store, stop, n_jobs=n_jobs, backend=backend, scheduler=scheduler,
                 progress=progress, command=command, log=log, device=parse_device(device),
+                batched=batched, batch_units=batch_units,
             )  # fmt: skip
         except RunInterrupted:
             raise
@@ -263,10 +293,14 @@ def run_experiment(
 
 
 def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, command, log,
-         device):  # fmt: skip
+         device, batched, batch_units):  # fmt: skip
     from tqdm.auto import tqdm
 
     start = time.perf_counter()
+    if batch_units is not None and (
+        isinstance(batch_units, bool) or not isinstance(batch_units, int) or batch_units < 1
+    ):
+        raise ValueError(f"batch_units must be None or an integer >= 1, got {batch_units!r}.")
     if not isinstance(store, ResultsStore):
         store = ResultsStore(store)
     units = experiment.plan()
@@ -285,7 +319,7 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
     if report.note:
         log(report.note)
 
-    def tasks():  # consumed lazily by joblib, possibly from its dispatch thread
+    def claimed():  # consumed lazily by joblib, possibly from its dispatch thread
         second_pass = []
         for u in todo:  # first pass: units nobody else is working on
             if stop.requested:
@@ -296,12 +330,59 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
             if not store.claim(key, run_id):
                 second_pass.append(u)
                 continue
-            yield delayed(run_task)(experiment.task(u), device=device)
+            yield u
         for u in second_pass:  # claimed by another run that may have died: do them too
             if stop.requested:
                 return
             if not store.is_done(unit_key(u)):
-                yield delayed(run_task)(experiment.task(u), device=device)
+                yield u
+
+    workers = max(2, int(n_jobs or 2)) if backend == "dask" else n_jobs
+    in_process = batched and backend == "loky" and n_jobs == 1
+
+    def groups():
+        tasks = (experiment.task(u) for u in claimed())
+        return group_tasks(tasks, n_jobs=workers, n_units=len(todo),
+                           max_units=batch_units or GROUP_UNITS)  # fmt: skip
+
+    def jobs():
+        if not batched:
+            yield from (delayed(run_task)(experiment.task(u), device=device) for u in claimed())
+        elif _picklable(experiment):  # the workers build the tasks (features in parallel)
+            units = group_tasks(
+                claimed(),
+                n_jobs=workers,
+                n_units=len(todo),
+                max_units=batch_units or GROUP_UNITS,
+                size_of=lambda u: 0,
+            )
+            yield from (delayed(run_units)(experiment, g, device=device) for g in units)
+        else:
+            yield from (delayed(run_group)(group, device=device) for group in groups())
+
+    def commit(result):  # store one finished unit (in this process, as it arrives)
+        if result.get("interrupted"):  # a worker received the signal (or its fit did)
+            stop.request(result["interrupted"])
+        if stop.requested:  # finished after the stop request: possibly cut short
+            raise KeyboardInterrupt
+        unit = result["unit"]
+        store.add_unit(
+            unit,
+            result["metrics"],
+            wall_time=result["wall_time"],
+            versions=result["versions"],
+            run_id=run_id,
+        )
+        report.ran += 1
+        report.unit_seconds.append(result["wall_time"])
+        bar.update()
+        if not progress:
+            elapsed = time.perf_counter() - start
+            eta = elapsed / report.ran * max(len(todo) - report.ran, 0)
+            log(
+                f"[{report.ran}/{len(todo)}] {describe_unit(unit)}: "
+                f"{result['wall_time']:.1f} s (ETA {eta:.0f} s)"
+            )
 
     bar = tqdm(
         total=len(todo), unit="unit", desc=experiment.name, disable=not progress, file=sys.stderr
@@ -325,30 +406,14 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
             parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
         else:
             raise ExperimentError(f"Unknown backend {backend!r}; use 'loky' or 'dask'.")
-        results = parallel(tasks())
-        for result in results:
-            if result.get("interrupted"):  # a worker received the signal (or its fit did)
-                stop.request(result["interrupted"])
-            if stop.requested:  # finished after the stop request: possibly cut short
-                raise KeyboardInterrupt
-            unit = result["unit"]
-            store.add_unit(
-                unit,
-                result["metrics"],
-                wall_time=result["wall_time"],
-                versions=result["versions"],
-                run_id=run_id,
-            )
-            report.ran += 1
-            report.unit_seconds.append(result["wall_time"])
-            bar.update()
-            if not progress:
-                elapsed = time.perf_counter() - start
-                eta = elapsed / report.ran * max(len(todo) - report.ran, 0)
-                log(
-                    f"[{report.ran}/{len(todo)}] {describe_unit(unit)}: "
-                    f"{result['wall_time']:.1f} s (ETA {eta:.0f} s)"
-                )
+        if in_process:  # each unit is stored as soon as its network is trained
+            for group in groups():
+                run_group(group, device=device, on_result=commit)
+        else:
+            results = parallel(jobs())
+            for item in results:  # a unit's result, or a group's list of them
+                for result in item if isinstance(item, list) else [item]:
+                    commit(result)
         status = "complete"
     except KeyboardInterrupt:
         stop.armed = False  # a second signal must not cut the cleanup short
