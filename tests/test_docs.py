@@ -38,6 +38,7 @@ PUBLIC_MODULES = (
     "sk_prnet.model_selection",
     "sk_prnet.pipelines",
     "sk_prnet.modules",
+    "sk_prnet.estimators",
     "sk_prnet.experiments",
 )
 
@@ -89,7 +90,10 @@ def _documented_methods():
         if not inspect.isclass(cls):
             continue
         for name, member in vars(cls).items():
-            if name.startswith("_") or not callable(member):
+            # classmethod objects are not callable themselves, but are documented methods
+            if name.startswith("_") or not (
+                callable(member) or isinstance(member, classmethod | staticmethod)
+            ):
                 continue
             yield f"{path}.{name}"
 

@@ -120,7 +120,15 @@ class ConvergenceStopping(Callback):
         _check_real("min_epochs", self.min_epochs, 1, integer=True)
 
     def on_train_begin(self, net, **kwargs):
-        """Check the parameters and start counting (or, on a resumed fit, continue)."""
+        """Check the parameters and start counting (or, on a resumed fit, continue).
+
+        Parameters
+        ----------
+        net : PRNetClassifier or PRNetRegressor
+            The estimator being fitted.
+        **kwargs
+            The other arguments skorch passes to callbacks (unused).
+        """
         self._check_params()
         self.misses_, self.best_, self.stopped_epoch_ = 0, math.inf, None
         self.fit_epochs_ = 0
@@ -134,7 +142,15 @@ class ConvergenceStopping(Callback):
                     self._update(row.get(self.monitor))
 
     def on_epoch_begin(self, net, **kwargs):
-        """Mark the epoch's history row as one of this fit's."""
+        """Mark the epoch's history row as one of this fit's.
+
+        Parameters
+        ----------
+        net : PRNetClassifier or PRNetRegressor
+            The estimator being fitted.
+        **kwargs
+            The other arguments skorch passes to callbacks (unused).
+        """
         net.history.record(_FIT_START, self.fit_start_step_)
 
     def _update(self, loss):
@@ -147,7 +163,15 @@ class ConvergenceStopping(Callback):
             self.misses_ += 1
 
     def on_epoch_end(self, net, **kwargs):
-        """Count the epoch's progress; stop (``KeyboardInterrupt``) once converged."""
+        """Count the epoch's progress; stop (``KeyboardInterrupt``) once converged.
+
+        Parameters
+        ----------
+        net : PRNetClassifier or PRNetRegressor
+            The estimator being fitted.
+        **kwargs
+            The other arguments skorch passes to callbacks (unused).
+        """
         self._update(net.history[-1].get(self.monitor))
         steps = net.steps_ - self.fit_start_step_
         if (

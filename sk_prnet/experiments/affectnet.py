@@ -92,7 +92,13 @@ class AffectNetExperiment(Experiment):
     @classmethod
     def add_arguments(cls, parser):
         """``--data-dir``, the model options, ``--cutoff``, training and cache options and
-        ``--ranknet``."""
+        ``--ranknet``.
+
+        Parameters
+        ----------
+        parser : argparse.ArgumentParser
+            The ``sk-prnet run NAME`` sub-parser.
+        """
         options.add_model_options(parser, alpha=(0.0, 1.0), epsilon=(0.15,))
         parser.add_argument("--data-dir", required=True, help="AffectNet root folder")
         parser.add_argument(
@@ -113,7 +119,13 @@ class AffectNetExperiment(Experiment):
 
     @classmethod
     def from_args(cls, args):
-        """Every (alpha, epsilon) pair, at each ``--cutoff`` if any."""
+        """Every (alpha, epsilon) pair, at each ``--cutoff`` if any.
+
+        Parameters
+        ----------
+        args : argparse.Namespace
+            The parsed command-line options.
+        """
         return cls(
             args.data_dir, sweep_settings(args.alpha, args.epsilon, grid=True),
             cutoffs=None if args.cutoff is None else list(args.cutoff), seed=args.seed,

@@ -35,7 +35,13 @@ class CutoffExperiment(RegressionExperiment):
 
     @classmethod
     def add_arguments(cls, parser):
-        """The model options, ``--dataset``, ``--cutoff``, ``--pairing`` and the K-fold's."""
+        """The model options, ``--dataset``, ``--cutoff``, ``--pairing`` and the K-fold's.
+
+        Parameters
+        ----------
+        parser : argparse.ArgumentParser
+            The ``sk-prnet run NAME`` sub-parser.
+        """
         options.add_model_options(parser, alpha=(0.0, 1.0), epsilon=(0.25,))
         parser.add_argument("--dataset", choices=["diabetes"], default="diabetes",
                             help="data set")  # fmt: skip
@@ -48,7 +54,13 @@ class CutoffExperiment(RegressionExperiment):
 
     @classmethod
     def from_args(cls, args):
-        """Every (alpha, epsilon) pair at each ``--cutoff``."""
+        """Every (alpha, epsilon) pair at each ``--cutoff``.
+
+        Parameters
+        ----------
+        args : argparse.Namespace
+            The parsed command-line options.
+        """
         return cls(
             args.dataset, sweep_settings(args.alpha, args.epsilon, grid=True),
             cutoffs=list(args.cutoff), n_splits=args.n_splits, n_repeats=args.n_repeats,
@@ -57,7 +69,13 @@ class CutoffExperiment(RegressionExperiment):
 
     @classmethod
     def tables(cls, scores):
-        """One table per cut-off (see :func:`~sk_prnet.experiments.tables.cutoff_tables`)."""
+        """One table per cut-off (see :func:`~sk_prnet.experiments.tables.cutoff_tables`).
+
+        Parameters
+        ----------
+        scores : pandas.DataFrame
+            The scores of one configuration (:func:`~sk_prnet.experiments.scores_for_tables`).
+        """
         from .tables import cutoff_tables
 
         return cutoff_tables(scores)

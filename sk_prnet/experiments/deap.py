@@ -81,14 +81,26 @@ class DeapExperiment(Experiment):
 
     @classmethod
     def add_arguments(cls, parser):
-        """``--data-dir``, ``--subjects``, the model options and ``--pairing``."""
+        """``--data-dir``, ``--subjects``, the model options and ``--pairing``.
+
+        Parameters
+        ----------
+        parser : argparse.ArgumentParser
+            The ``sk-prnet run NAME`` sub-parser.
+        """
         options.add_data_options(parser)
         options.add_model_options(parser, epsilon=(0.25,))
         options.add_pairing_option(parser)
 
     @classmethod
     def from_args(cls, args):
-        """Every (alpha, epsilon) pair of ``--alpha`` and ``--epsilon``."""
+        """Every (alpha, epsilon) pair of ``--alpha`` and ``--epsilon``.
+
+        Parameters
+        ----------
+        args : argparse.Namespace
+            The parsed command-line options.
+        """
         settings = sweep_settings(args.alpha, args.epsilon, grid=True)
         return cls(args.data_dir, options.flat(args.subjects), settings, seed=args.seed,
                    recipe=args.recipe, max_epochs=args.max_epochs,

@@ -188,7 +188,13 @@ class Experiment(ABC):
 
     @classmethod
     def report_title(cls, dataset):
-        """Title of the report's table for ``dataset``."""
+        """Title of the report's table for ``dataset``.
+
+        Parameters
+        ----------
+        dataset : str
+            The data set the units record.
+        """
         if cls.title and dataset == cls.dataset:
             return cls.title
         return f"{cls.name} on {dataset}"

@@ -80,7 +80,13 @@ class SeedExperiment(Experiment):
 
     @classmethod
     def add_arguments(cls, parser):
-        """``--data-dir``, ``--subjects``, the model options and ``--sessions``."""
+        """``--data-dir``, ``--subjects``, the model options and ``--sessions``.
+
+        Parameters
+        ----------
+        parser : argparse.ArgumentParser
+            The ``sk-prnet run NAME`` sub-parser.
+        """
         options.add_data_options(parser)
         options.add_model_options(parser)
         parser.add_argument("--sessions", type=options.subjects, nargs="+", default=None,
@@ -88,7 +94,13 @@ class SeedExperiment(Experiment):
 
     @classmethod
     def from_args(cls, args):
-        """One model per ``--alpha``."""
+        """One model per ``--alpha``.
+
+        Parameters
+        ----------
+        args : argparse.Namespace
+            The parsed command-line options.
+        """
         return cls(args.data_dir, options.flat(args.subjects), [(a, None) for a in args.alpha],
                    seed=args.seed, recipe=args.recipe, max_epochs=args.max_epochs,
                    sessions=options.flat(args.sessions))  # fmt: skip

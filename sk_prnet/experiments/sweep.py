@@ -60,7 +60,13 @@ class SweepExperiment(Experiment):
     @classmethod
     def add_arguments(cls, parser):
         """The model options with the sweep's defaults, ``--dataset`` and its data, the
-        reference settings, ``--grid``, ``--pairing`` and the K-fold's."""
+        reference settings, ``--grid``, ``--pairing`` and the K-fold's.
+
+        Parameters
+        ----------
+        parser : argparse.ArgumentParser
+            The ``sk-prnet run NAME`` sub-parser.
+        """
         options.add_model_options(parser, alpha=(0.0, 0.5, 1.0, 2.0),
                                   epsilon=(0.05, 0.1, 0.15, 0.25))  # fmt: skip
         parser.add_argument("--dataset", choices=sorted(DATASETS), default="diabetes",
@@ -77,7 +83,13 @@ class SweepExperiment(Experiment):
     @classmethod
     def from_args(cls, args):
         """The sweep of ``--alpha`` at ``--ref-epsilon`` and of ``--epsilon`` at
-        ``--ref-alpha`` (or their ``--grid``) on ``--dataset``."""
+        ``--ref-alpha`` (or their ``--grid``) on ``--dataset``.
+
+        Parameters
+        ----------
+        args : argparse.Namespace
+            The parsed command-line options.
+        """
         settings = sweep_settings(args.alpha, args.epsilon, ref_alpha=args.ref_alpha,
                                   ref_epsilon=args.ref_epsilon, grid=args.grid)  # fmt: skip
         common = dict(seed=args.seed, max_epochs=args.max_epochs, name=cls.name)
@@ -99,7 +111,13 @@ class SweepExperiment(Experiment):
     def tables(cls, scores):
         """The alpha and epsilon sweeps and their grid (see
         :func:`~sk_prnet.experiments.tables.sweep_tables`); one table per cut-off when the
-        units have one."""
+        units have one.
+
+        Parameters
+        ----------
+        scores : pandas.DataFrame
+            The scores of one configuration (:func:`~sk_prnet.experiments.scores_for_tables`).
+        """
         from .tables import cutoff_tables, sweep_tables
 
         if (scores["cutoff"] != "n/a").any():
