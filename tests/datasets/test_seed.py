@@ -1,6 +1,7 @@
 """Tests of the SEED loader against files written in SEED's exact format."""
 
 import os.path
+import re
 
 import numpy as np
 import pytest
@@ -311,6 +312,12 @@ def test_many_missing_trials_are_listed_five_then_elided(tmp_path):
     with pytest.raises(DatasetFormatError) as info:
         load_seed(tmp_path)
     assert "['de_LDS15'] (1 of" in str(info.value)
+    for n_trials, elided in ((10, False), (9, True)):  # 5 missing are all listed, 6 are not
+        write_session(tmp_path / "1_20130101.mat", 11, n_trials=n_trials)
+        with pytest.raises(DatasetFormatError) as info:
+            load_seed(tmp_path)
+        assert ("'de_LDS15'" in str(info.value)) is not elided
+        assert ("] ... (" in str(info.value)) is elided
 
 
 @pytest.mark.parametrize(
@@ -320,6 +327,7 @@ def test_many_missing_trials_are_listed_five_then_elided(tmp_path):
         (np.zeros((62, 4)), r"shape \(62, 4\)"),
         (np.array(["abc"]), r"shape \(1,\), dtype <U3"),
         (np.zeros((62, 1, 5, 1)), r"shape \(62, 1, 5, 1\)"),
+        (np.full((62, 2, 5), 1.0, dtype=object), r"shape \(62, 2, 5\), dtype object"),  # cells
     ],
 )
 def test_a_malformed_trial_array_is_named_with_its_shape_and_dtype(tmp_path, bad, got):
@@ -357,6 +365,7 @@ def test_labels_are_int64_whatever_their_stored_dtype(tmp_path):
         (np.zeros((0, 0)), r"'label' has shape \(0, 0\)"),
         (np.zeros((2, 2)), r"'label' has shape \(2, 2\) and dtype float64"),
         (np.zeros((1, 100)), r"'label' has 100 entries; SEED has 15 trials"),
+        (np.full((1, 15), 1, dtype=object), r"'label' has shape \(1, 15\) and dtype object"),
         (np.array([[1.0, 0.5, -1.0]]), r"holds \[-1\.0, 0\.0, 0\.5, 1\.0\]|holds \[-1\.0, 0\.5"),
     ],
 )
@@ -386,6 +395,9 @@ def test_the_missing_label_file_and_a_missing_label_key_are_explained(tmp_path):
     assert "(1, 15)" in str(info.value) and "copy it next to the subject files" in str(info.value)
     scipy.io.savemat(tmp_path / "label.mat", {"labels": LABELS, "other": LABELS})
     _format_error(tmp_path, r"no variable 'label' \(found \['labels', 'other'\]\)", "label.mat")
+    with pytest.raises(DatasetFormatError) as info:
+        load_seed(tmp_path)
+    assert str(info.value).startswith(repr(str(tmp_path / "label.mat")))
 
 
 def test_at_most_nine_sessions_a_subject(tmp_path):
@@ -396,6 +408,10 @@ def test_at_most_nine_sessions_a_subject(tmp_path):
     assert list_seed_sessions(tmp_path) == [(4, s) for s in range(1, 10)]
     (tmp_path / "4_20130110.mat").write_bytes(b"")
     with pytest.raises(DatasetFormatError, match=r"Subject 4 has 10 files.*at most 9 sessions"):
+        list_seed_sessions(tmp_path)
+    with pytest.raises(
+        DatasetFormatError, match=rf"10 files in {re.escape(repr(str(tmp_path)))};"
+    ):
         list_seed_sessions(tmp_path)
 
 
@@ -457,4 +473,23 @@ def test_missing_subject_or_session_errors_name_the_files(seed_root):
     assert "for subject 10 (files " in msg and "; sessions are numbered by date)" in msg
     for name in ("10_20130520.mat", "10_20130601.mat", "10_20130715.mat"):
         assert name in msg
-    assert "1_2013" not in msg
+    assert "1_2013" not in msg and repr(str(seed_root / "ExtractedFeatures")) in msg
+    assert "10_20130520.mat, 10_20130601.mat, 10_20130715.mat; sessions" in msg
+    with pytest.raises(ValueError, match=r"^SEED subject 3 not found in '") as info:
+        load_seed(seed_root, subjects=[3])
+    assert repr(str(seed_root / "ExtractedFeatures")) in str(info.value)
+
+
+def test_subject_and_session_arguments_are_named_in_their_errors(seed_root):
+    with pytest.raises(ValueError, match="^subjects is empty"):
+        load_seed(seed_root, subjects=[])
+    with pytest.raises(TypeError, match="^sessions must contain ints"):
+        load_seed(seed_root, sessions=[1.5])
+
+
+def test_psd_features_are_named_after_the_electrodes(tmp_path):
+    write_labels(tmp_path)
+    write_session(tmp_path / "1_20130101.mat", 11, features=("psd_movingAve",))
+    b = load_seed(tmp_path, feature="psd_movingAve")
+    assert b.feature_names[:2] == ["psd_movingAve_FP1_delta", "psd_movingAve_FP1_theta"]
+    assert b.feature_names[-1] == "psd_movingAve_CB2_gamma" and b.X.shape[1] == 310
