@@ -493,3 +493,8 @@ def test_psd_features_are_named_after_the_electrodes(tmp_path):
     b = load_seed(tmp_path, feature="psd_movingAve")
     assert b.feature_names[:2] == ["psd_movingAve_FP1_delta", "psd_movingAve_FP1_theta"]
     assert b.feature_names[-1] == "psd_movingAve_CB2_gamma" and b.X.shape[1] == 310
+
+
+def test_a_missing_folder_is_named_as_the_seed_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"^The SEED directory '.*nowhere' does not exist"):
+        load_seed(tmp_path / "nowhere")
