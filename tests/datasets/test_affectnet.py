@@ -524,4 +524,7 @@ def test_a_foreign_or_stale_cache_is_rebuilt(tmp_path):
     assert damaged(lambda: np.savez(labels, y=first.y[:1], expression=first.expression,
                                     paths=first.paths, csv_row=first.csv_row))  # fmt: skip
     assert damaged(lambda: np.save(files["npy"], np.asarray(first.images, np.int16)))
+    pickled = dict(y=first.y, expression=first.expression, csv_row=first.csv_row)
+    pickled["paths"] = first.paths.astype(object)  # object arrays are pickles: never loaded
+    assert damaged(lambda: np.savez(labels, **pickled))
     assert not damaged(lambda: None)  # the control: an intact cache is reused
