@@ -443,6 +443,8 @@ def test_csv_errors_name_the_lines_and_the_values(tmp_path):
     with pytest.raises(DatasetFormatError) as info:
         load(tmp_path)
     msg = str(info.value)
+    csv = repr(str(tmp_path / "training.csv"))
+    assert msg.startswith(f"{csv} has empty or non-numeric values")
     assert "['arousal']" in msg and "line 3: ''" in msg and "line 4: 'x'" in msg
     assert "line 5: ''" in msg and "(4 bad values)" in msg and "line 6" not in msg
     write_dataset(tmp_path, rows[:3], header=False)  # without a header, lines start at 1
@@ -452,14 +454,16 @@ def test_csv_errors_name_the_lines_and_the_values(tmp_path):
     write_dataset(tmp_path, [good, (" ", *good[1:]), good, ("", *good[1:])])
     with pytest.raises(
         DatasetFormatError, match=r"empty subDirectory_filePath on line\(s\) \[3, 5\]"
-    ):
+    ) as info:
         load(tmp_path)
+    assert str(info.value).startswith(f"{csv} has an empty")
     rows = [good, row(rel, (0, 0, 10, 10), arousal=-1.5), row(rel, (0, 0, 10, 10), arousal=7)]
-    write_dataset(tmp_path, rows, header=False)
-    with pytest.raises(
-        DatasetFormatError, match=r"arousal must be .* line 2 holds \S*-1\.5\S* \(2 such"
-    ):
-        load(tmp_path)
+    for header, line in ((False, 2), (True, 3)):
+        write_dataset(tmp_path, rows, header=header)
+        match = rf"arousal must be .* line {line} holds \S*-1\.5\S* \(2 such"
+        with pytest.raises(DatasetFormatError, match=match) as info:
+            load(tmp_path)
+        assert str(info.value).startswith(f"{csv}: arousal")
 
 
 def test_boundary_ratings_are_kept_and_only_minus_two_is_dropped(tmp_path):
