@@ -197,10 +197,12 @@ def main(argv=None):
             print(f"== {group}: no survivors recorded, skipped")
             continue
         if args.only:  # a sample: its own score, survivors as found (not merged)
-            summary[group] = run_group(group, args.jobs, args.only, sample=True)
-            summary_file.write_text(json.dumps(summary, indent=2))
-            continue
-        summary[group] = run_group(group, args.jobs, only, summary.get(group))
+            result = run_group(group, args.jobs, args.only, sample=True)
+        else:
+            result = run_group(group, args.jobs, only, summary.get(group))
+        # re-read before writing: another group may have been run side by side meanwhile
+        summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
+        summary[group] = result
         summary_file.write_text(json.dumps(summary, indent=2))
     print(f"\n{'group':<18}{'killed':>8}{'survived':>10}{'no tests':>10}{'timeout':>9}"
           f"{'score':>8}")  # fmt: skip

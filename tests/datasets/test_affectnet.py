@@ -2,6 +2,7 @@
 
 import ast
 import inspect
+import re
 import shutil
 import sys
 import warnings
@@ -376,3 +377,158 @@ def test_valence_is_learnable_from_the_crops(tmp_path):
     model = RidgeCV(alphas=np.logspace(-1, 4, 11)).fit(features(train.images), train.y[:, 1])
     r = np.corrcoef(model.predict(features(test.images)), test.y[:, 1])[0, 1]
     assert r > 0.3
+
+
+# --------------------------------------------------------------------------------------------
+# Behaviour found untested by mutation testing (docs/testing.md)
+# --------------------------------------------------------------------------------------------
+def one_image(tmp_path, size=(40, 30)):
+    (tmp_path / IMAGES / "1").mkdir(parents=True, exist_ok=True)
+    pixels = np.arange(size[0] * size[1] * 3, dtype=np.uint8).reshape(size[1], size[0], 3)
+    Image.fromarray(pixels).save(tmp_path / IMAGES / "1" / "a.png")
+    return "1/a.png"
+
+
+def test_size_and_parameters_are_checked_exactly(tmp_path):
+    rel = one_image(tmp_path)
+    write_dataset(tmp_path, [row(rel, (0, 0, 10, 10))])
+    for size in (True, 2.0, "8", -1):
+        with pytest.raises(ValueError, match=rf"size must be a positive int.*got {size!r}\."):
+            load(tmp_path, size=size)
+    b = load(tmp_path, size=np.int16(1))
+    assert b.images.shape == (1, 3, 1, 1) and type(b.size) is int and b.size == 1
+    with pytest.raises(ValueError, match=r"split must be one of \('training', 'validation'\)"):
+        load(tmp_path, split="Training")
+    with pytest.raises(ValueError, match=r"on_error must be one of \('raise', 'skip'\), got 'x'"):
+        load(tmp_path, on_error="x")
+
+
+def test_face_boxes_are_rounded_and_clipped_to_the_image(tmp_path):
+    rel = one_image(tmp_path)  # 40 x 30 pixels
+    boxes = [(2.6, 3.4, 9.8, 10.2), (-3, -4, 13, 14), (35.2, 25, 10, 10), (0, 0, 40, 30)]
+    write_dataset(tmp_path, [row(rel, box) for box in boxes])
+    b = load(tmp_path, size=4)
+    with Image.open(tmp_path / IMAGES / rel) as img:
+        img = img.convert("RGB")
+        for i, box in enumerate(
+            [(3, 3, 12, 14), (0, 0, 10, 10), (35, 25, 40, 30), (0, 0, 40, 30)]
+        ):
+            ref = np.asarray(img.crop(box).resize((4, 4), Image.Resampling.BILINEAR))
+            np.testing.assert_array_equal(b.images[i], ref.transpose(2, 0, 1))
+
+
+@pytest.mark.parametrize(
+    "box, shown",
+    [
+        ((40, 0, 5, 5), "x=40, y=0, width=5, height=5"),  # starts at the right edge
+        ((0, 30, 5, 5), "x=0, y=30, width=5, height=5"),  # starts at the bottom edge
+        ((-5, 0, 5, 5), "x=-5"),  # ends at the left edge
+        ((0, -5, 5, 5), "y=-5"),  # ends at the top edge
+        ((3, 3, 0.4, 5), "width=0.4"),  # rounds to an empty box
+    ],
+)
+def test_a_face_box_outside_the_image_is_refused(tmp_path, box, shown):
+    rel = one_image(tmp_path)
+    write_dataset(tmp_path, [row(rel, box)])
+    match = rf"face box \(.*{shown}.*\) does not overlap the 40x30 image"
+    with pytest.raises(DatasetFormatError, match=match):
+        load(tmp_path)
+
+
+def test_csv_errors_name_the_lines_and_the_values(tmp_path):
+    rel = one_image(tmp_path)
+    good = row(rel, (0, 0, 10, 10))
+    rows = [good] + [row(rel, (0, 0, 10, 10), arousal=a) for a in ("", "x", "nan", "inf")]
+    write_dataset(tmp_path, rows)
+    with pytest.raises(DatasetFormatError) as info:
+        load(tmp_path)
+    msg = str(info.value)
+    csv = repr(str(tmp_path / "training.csv"))
+    assert msg.startswith(f"{csv} has empty or non-numeric values")
+    assert "['arousal']" in msg and "line 3: ''" in msg and "line 4: 'x'" in msg
+    assert "line 5: ''" in msg and "(4 bad values)" in msg and "line 6" not in msg
+    write_dataset(tmp_path, rows[:3], header=False)  # without a header, lines start at 1
+    with pytest.raises(DatasetFormatError, match=r"arousal \(line 2: '', line 3: 'x'\)") as info:
+        load(tmp_path)
+    assert "bad values" not in str(info.value)
+    write_dataset(tmp_path, [good, (" ", *good[1:]), good, ("", *good[1:])])
+    with pytest.raises(
+        DatasetFormatError, match=r"empty subDirectory_filePath on line\(s\) \[3, 5\]"
+    ) as info:
+        load(tmp_path)
+    assert str(info.value).startswith(f"{csv} has an empty")
+    rows = [good, row(rel, (0, 0, 10, 10), arousal=-1.5), row(rel, (0, 0, 10, 10), arousal=7)]
+    for header, line in ((False, 2), (True, 3)):
+        write_dataset(tmp_path, rows, header=header)
+        match = rf"arousal must be .* line {line} holds \S*-1\.5\S* \(2 such"
+        with pytest.raises(DatasetFormatError, match=match) as info:
+            load(tmp_path)
+        assert str(info.value).startswith(f"{csv}: arousal")
+
+
+def test_boundary_ratings_are_kept_and_only_minus_two_is_dropped(tmp_path):
+    rel = one_image(tmp_path)
+    ratings = [(-1, 1), (1, -1), (-2, 0.5), (0.5, -2), (-2, -2), (0, 0)]
+    write_dataset(tmp_path, [row(rel, (0, 0, 10, 10), valence=v, arousal=a) for v, a in ratings])
+    b = load(tmp_path, size=4)
+    np.testing.assert_array_equal(b.csv_row, [0, 1, 5])
+    np.testing.assert_array_equal(b.y, np.float32([[1, -1], [-1, 1], [0, 0]]))
+    assert b.n_uncertain == 3
+
+
+def test_csv_layouts(tmp_path):
+    rel = one_image(tmp_path)
+    with open(tmp_path / "training.csv", "w") as f:  # padded names, no landmarks, new order
+        f.write(
+            " valence ,subDirectory_filePath, face_x,face_y,face_width,face_height,"
+            "expression,arousal\n"
+        )
+        f.write(f"0.5,{rel},0,0,10,10,3,-0.25\n")
+    b = load(tmp_path, size=4)
+    np.testing.assert_array_equal(b.y, np.float32([[-0.25, 0.5]]))
+    assert b.expression.tolist() == [3] and b.paths.tolist() == [rel]
+    csv = re.escape(repr(str(tmp_path / "training.csv")))
+    (tmp_path / "training.csv").write_text("\n\n")
+    with pytest.raises(DatasetFormatError, match=rf"^{csv} is empty; expected an AffectNet CSV"):
+        load(tmp_path)
+    (tmp_path / "training.csv").write_text(f"{rel},0,0,10,10,0.5,-0.25\n")
+    with pytest.raises(
+        DatasetFormatError, match=rf"^{csv} has no header .* has 7 fields, expected"
+    ):
+        load(tmp_path)
+    # an undecodable byte in the header line: read leniently, then refused by the parser
+    (tmp_path / "training.csv").write_bytes(b"subDirectory_filePath,\xff\n1,1\n")
+    match = rf"^Could not parse {csv} as an AffectNet CSV \(UnicodeDecodeError: "
+    with pytest.raises(DatasetFormatError, match=match):
+        load(tmp_path)
+
+
+def test_a_foreign_or_stale_cache_is_rebuilt(tmp_path):
+    rel = one_image(tmp_path)
+    write_dataset(tmp_path, [row(rel, (0, 0, 10, 10)), row(rel, (10, 10, 20, 20))])
+    first = load(tmp_path, size=4)
+    files = cache_files(tmp_path / ".sk_prnet_cache", size=4)
+    labels = files["npy"].with_name("affectnet_training_4.labels.npz")
+    manifest = files["json"].read_text()
+
+    def damaged(change):
+        files["json"].write_text(manifest)
+        load(tmp_path, size=4)  # a valid cache again
+        stamp = files["npy"].stat().st_mtime_ns
+        change()
+        again = load(tmp_path, size=4)
+        np.testing.assert_array_equal(again.images, first.images)
+        np.testing.assert_array_equal(again.y, first.y)
+        return files["npy"].stat().st_mtime_ns != stamp
+
+    assert damaged(lambda: files["json"].write_text("[1, 2]"))  # not a dict
+    assert damaged(lambda: files["json"].write_text("{not json"))
+    assert damaged(lambda: files["json"].write_text(manifest.replace('"n": 2', '"n": 1')))
+    assert damaged(lambda: np.savez(labels, y=first.y))  # labels without the other arrays
+    assert damaged(lambda: np.savez(labels, y=first.y[:1], expression=first.expression,
+                                    paths=first.paths, csv_row=first.csv_row))  # fmt: skip
+    assert damaged(lambda: np.save(files["npy"], np.asarray(first.images, np.int16)))
+    pickled = dict(y=first.y, expression=first.expression, csv_row=first.csv_row)
+    pickled["paths"] = first.paths.astype(object)  # object arrays are pickles: never loaded
+    assert damaged(lambda: np.savez(labels, **pickled))
+    assert not damaged(lambda: None)  # the control: an intact cache is reused

@@ -1,6 +1,7 @@
 """Tests of the SEED loader against files written in SEED's exact format."""
 
 import os.path
+import re
 
 import numpy as np
 import pytest
@@ -296,3 +297,204 @@ def test_list_seed_sessions_orders_sessions_by_date(tmp_path):
     for name in ("2_20140601.mat", "2_20140405.mat", "1_20131027.mat"):
         (folder / name).write_bytes(b"")
     assert list_seed_sessions(tmp_path) == [(1, 1), (2, 1), (2, 2)]
+
+
+# -------------------------------------------------------------------------------------------
+# Behaviour found untested by mutation testing (docs/testing.md)
+# -------------------------------------------------------------------------------------------
+def test_many_missing_trials_are_listed_five_then_elided(tmp_path):
+    write_labels(tmp_path)
+    write_session(tmp_path / "1_20130101.mat", 11, features=("psd_LDS",))
+    first_five = ", ".join(f"'de_LDS{k}'" for k in range(1, 6))
+    with pytest.raises(DatasetFormatError, match=rf"lacks \[{first_five}\] \.\.\. \(15 of"):
+        load_seed(tmp_path)
+    write_session(tmp_path / "1_20130101.mat", 11, n_trials=14)  # one missing: no elision
+    with pytest.raises(DatasetFormatError) as info:
+        load_seed(tmp_path)
+    assert "['de_LDS15'] (1 of" in str(info.value)
+    for n_trials, elided in ((10, False), (9, True)):  # 5 missing are all listed, 6 are not
+        write_session(tmp_path / "1_20130101.mat", 11, n_trials=n_trials)
+        with pytest.raises(DatasetFormatError) as info:
+            load_seed(tmp_path)
+        assert ("'de_LDS15'" in str(info.value)) is not elided
+        assert ("] ... (" in str(info.value)) is elided
+
+
+@pytest.mark.parametrize(
+    "bad, got",
+    [
+        (np.zeros((62, 0, 5)), r"shape \(62, 0, 5\)"),  # a trial without any window
+        (np.zeros((62, 4)), r"shape \(62, 4\)"),
+        (np.array(["abc"]), r"shape \(1,\), dtype <U3"),
+        (np.zeros((62, 1, 5, 1)), r"shape \(62, 1, 5, 1\)"),
+        (np.full((62, 2, 5), 1.0, dtype=object), r"shape \(62, 2, 5\), dtype object"),  # cells
+    ],
+)
+def test_a_malformed_trial_array_is_named_with_its_shape_and_dtype(tmp_path, bad, got):
+    write_labels(tmp_path)
+    mats = {f"de_LDS{k}": planted(62, 2, 11, k) for k in range(1, 16)}
+    mats["de_LDS3"] = bad
+    scipy.io.savemat(tmp_path / "1_20130101.mat", mats)
+    _format_error(tmp_path, rf"'de_LDS3' has {got}.*\(62, T, 5\)", "1_20130101.mat")
+
+
+def test_a_trial_of_one_window_and_other_variables_in_the_file_are_read(tmp_path):
+    write_labels(tmp_path)
+    mats = {f"de_LDS{k}": planted(62, 1, 11, k) for k in range(1, 16)}
+    mats["psd_LDS1"] = np.array(["not read"])  # another feature's variables are not loaded
+    mats["comment"] = np.array(["free text"])
+    scipy.io.savemat(tmp_path / "1_20130101.mat", mats)
+    b = load_seed(tmp_path)
+    np.testing.assert_array_equal(b.trial_index, np.arange(1, 16))
+    np.testing.assert_array_equal(decode(b.X[:, 0])["k"], np.arange(1, 16))
+
+
+def test_labels_are_int64_whatever_their_stored_dtype(tmp_path):
+    write_session(tmp_path / "1_20130101.mat", 11)
+    for label in (LABELS.astype(np.float64), LABELS.astype(np.int8), LABELS.T.astype(np.float32)):
+        write_labels(tmp_path, label)
+        y = load_seed(tmp_path).y
+        assert y.dtype == np.int64
+        np.testing.assert_array_equal(y, LABELS[0][np.repeat(np.arange(15), LENGTHS)])
+
+
+@pytest.mark.parametrize(
+    "label, match",
+    [
+        (np.array(["positive"]), r"'label' has shape \(1,\) and dtype <U8.*numeric row vector"),
+        (np.zeros((0, 0)), r"'label' has shape \(0, 0\)"),
+        (np.zeros((2, 2)), r"'label' has shape \(2, 2\) and dtype float64"),
+        (np.zeros((1, 100)), r"'label' has 100 entries; SEED has 15 trials"),
+        (np.full((1, 15), 1, dtype=object), r"'label' has shape \(1, 15\) and dtype object"),
+        (np.array([[1.0, 0.5, -1.0]]), r"holds \[-1\.0, 0\.0, 0\.5, 1\.0\]|holds \[-1\.0, 0\.5"),
+    ],
+)
+def test_a_malformed_label_array_is_described(tmp_path, label, match):
+    write_session(tmp_path / "1_20130101.mat", 11)
+    scipy.io.savemat(tmp_path / "label.mat", {"label": label})
+    _format_error(tmp_path, match, "label.mat")
+
+
+def test_a_label_file_of_99_trials_is_accepted(tmp_path):
+    label = np.tile(LABELS, 7)[:, :99]
+    write_labels(tmp_path, label)
+    scipy.io.savemat(
+        tmp_path / "1_20130101.mat", {f"de_LDS{k}": planted(62, 1, 11, k) for k in range(1, 100)}
+    )
+    b = load_seed(tmp_path)
+    np.testing.assert_array_equal(b.trial_index, np.arange(1, 100))
+    np.testing.assert_array_equal(b.y, label[0])
+    assert b.trial[-1] == 1000 + 100 + 99
+
+
+def test_the_missing_label_file_and_a_missing_label_key_are_explained(tmp_path):
+    write_session(tmp_path / "1_20130101.mat", 11)
+    with pytest.raises(FileNotFoundError) as info:
+        load_seed(tmp_path)
+    assert str(tmp_path / "label.mat") in str(info.value)
+    assert "(1, 15)" in str(info.value) and "copy it next to the subject files" in str(info.value)
+    scipy.io.savemat(tmp_path / "label.mat", {"labels": LABELS, "other": LABELS})
+    _format_error(tmp_path, r"no variable 'label' \(found \['labels', 'other'\]\)", "label.mat")
+    with pytest.raises(DatasetFormatError) as info:
+        load_seed(tmp_path)
+    assert str(info.value).startswith(repr(str(tmp_path / "label.mat")))
+
+
+def test_at_most_nine_sessions_a_subject(tmp_path):
+    from sk_prnet.datasets import list_seed_sessions
+
+    for day in range(1, 10):
+        (tmp_path / f"4_201301{day:02d}.mat").write_bytes(b"")
+    assert list_seed_sessions(tmp_path) == [(4, s) for s in range(1, 10)]
+    (tmp_path / "4_20130110.mat").write_bytes(b"")
+    with pytest.raises(DatasetFormatError, match=r"Subject 4 has 10 files.*at most 9 sessions"):
+        list_seed_sessions(tmp_path)
+    with pytest.raises(
+        DatasetFormatError, match=rf"10 files in {re.escape(repr(str(tmp_path)))};"
+    ):
+        list_seed_sessions(tmp_path)
+
+
+def test_folders_and_other_names_are_not_subject_files(tmp_path):
+    from sk_prnet.datasets import list_seed_sessions
+
+    (tmp_path / "1_20130101.mat").mkdir()  # a folder with a subject file's name
+    for name in ("1_2013010.mat", "x1_20130101.mat", "1_20130101.mat.bak", "1_20130101.MAT"):
+        (tmp_path / name).write_bytes(b"")
+    with pytest.raises(FileNotFoundError, match="No SEED subject files named"):
+        list_seed_sessions(tmp_path)
+    (tmp_path / "2_20130101.mat").write_bytes(b"")
+    assert list_seed_sessions(tmp_path) == [(2, 1)]
+
+
+def test_the_folder_holding_the_files_is_found(tmp_path):
+    from sk_prnet.datasets import list_seed_sessions
+
+    (tmp_path / "ExtractedFeatures").mkdir()  # empty: the root's own files are used
+    (tmp_path / "3_20130101.mat").write_bytes(b"")
+    assert list_seed_sessions(tmp_path) == [(3, 1)]
+    # ExtractedFeatures/ wins as soon as it holds a subject file or label.mat
+    write_labels(tmp_path / "ExtractedFeatures")
+    with pytest.raises(FileNotFoundError, match="No SEED subject files named") as info:
+        list_seed_sessions(tmp_path)
+    assert str(tmp_path / "ExtractedFeatures") in str(info.value)
+    (tmp_path / "ExtractedFeatures" / "5_20130101.mat").write_bytes(b"")
+    assert list_seed_sessions(tmp_path) == [(5, 1)]
+    (tmp_path / "ExtractedFeatures" / "label.mat").unlink()
+    assert list_seed_sessions(tmp_path) == [(5, 1)]
+
+
+def test_no_files_names_both_folders(tmp_path):
+    (tmp_path / "ExtractedFeatures").mkdir()
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(FileNotFoundError) as info:
+        load_seed(tmp_path)
+    assert repr(str(tmp_path)) in str(info.value)
+    assert repr(str(tmp_path / "ExtractedFeatures")) in str(info.value)
+    assert "<subject>_<yyyymmdd>.mat" in str(info.value)
+
+
+def test_unreadable_files_are_explained(tmp_path):
+    write_labels(tmp_path)
+    header = b"MATLAB 7.3 MAT-file, Platform: GLNXA64, HDF5 schema 1.00 .".ljust(116, b" ")
+    (tmp_path / "1_20130101.mat").write_bytes(header + b"\0" * 8 + b"\0\2IM" + b"\0" * 512)
+    _format_error(tmp_path, r"MATLAB v7\.3 \(HDF5\).*save\(\.\.\., '-v7'\)", "1_20130101.mat")
+    (tmp_path / "1_20130101.mat").write_bytes(b"\0" * 10)
+    _format_error(tmp_path, r"as a MATLAB \.mat file \(\w+Error: .*damaged or truncated", "1_2013")
+
+
+def test_missing_subject_or_session_errors_name_the_files(seed_root):
+    with pytest.raises(ValueError) as info:
+        load_seed(seed_root, subjects=[3])
+    assert "(files <subject>_<yyyymmdd>.mat)" in str(info.value)
+    with pytest.raises(ValueError) as info:
+        load_seed(seed_root, subjects=10, sessions=5)
+    msg = str(info.value)
+    assert "for subject 10 (files " in msg and "; sessions are numbered by date)" in msg
+    for name in ("10_20130520.mat", "10_20130601.mat", "10_20130715.mat"):
+        assert name in msg
+    assert "1_2013" not in msg and repr(str(seed_root / "ExtractedFeatures")) in msg
+    assert "10_20130520.mat, 10_20130601.mat, 10_20130715.mat; sessions" in msg
+    with pytest.raises(ValueError, match=r"^SEED subject 3 not found in '") as info:
+        load_seed(seed_root, subjects=[3])
+    assert repr(str(seed_root / "ExtractedFeatures")) in str(info.value)
+
+
+def test_subject_and_session_arguments_are_named_in_their_errors(seed_root):
+    with pytest.raises(ValueError, match="^subjects is empty"):
+        load_seed(seed_root, subjects=[])
+    with pytest.raises(TypeError, match="^sessions must contain ints"):
+        load_seed(seed_root, sessions=[1.5])
+
+
+def test_psd_features_are_named_after_the_electrodes(tmp_path):
+    write_labels(tmp_path)
+    write_session(tmp_path / "1_20130101.mat", 11, features=("psd_movingAve",))
+    b = load_seed(tmp_path, feature="psd_movingAve")
+    assert b.feature_names[:2] == ["psd_movingAve_FP1_delta", "psd_movingAve_FP1_theta"]
+    assert b.feature_names[-1] == "psd_movingAve_CB2_gamma" and b.X.shape[1] == 310
+
+
+def test_a_missing_folder_is_named_as_the_seed_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"^The SEED directory '.*nowhere' does not exist"):
+        load_seed(tmp_path / "nowhere")
