@@ -7,7 +7,6 @@ on (real signals, real training, real DEAP files).
 
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -15,7 +14,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from store_helpers import count_units, stored_metrics
+from store_helpers import count_units, kill_then_rerun, stored_metrics
 
 from sk_prnet import TrainingInterruptedWarning
 from sk_prnet.cli import main
@@ -154,17 +153,7 @@ def test_sigkill_mid_run_then_resume_gives_the_uninterrupted_batched_metrics(dea
             "2", "--seed", "7", "--quiet", "--batch-units", "4"]  # fmt: skip
     killed = tmp_path / "killed.sqlite"
     cmd = [sys.executable, "-m", "sk_prnet.cli", *args, "--results", str(killed)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 240
-    while count_units(killed) < 1 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    n_at_kill = count_units(killed)
-    assert 0 < n_at_kill < 40, n_at_kill
-    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    assert rerun.returncode == 0, rerun.stderr
-    assert f"({40 - n_at_kill} run now, {n_at_kill} before)" in rerun.stdout
+    kill_then_rerun(cmd, killed, 40, kill_after=1)
     store = ResultsStore(killed)
     keys = store._connect().execute("SELECT COUNT(DISTINCT unit_key), COUNT(*) FROM units")
     assert keys.fetchone() == (40, 40)

@@ -1,14 +1,11 @@
 """``sk-prnet run`` / ``report``: the kill test, resume, clear errors (exit code 2)."""
 
-import os
-import signal
 import subprocess
 import sys
-import time
 
 import pandas as pd
 import pytest
-from store_helpers import count_units, stored_metrics
+from store_helpers import kill_then_rerun, stored_metrics
 
 from sk_prnet.cli import main
 from sk_prnet.datasets import make_synthetic_deap
@@ -49,17 +46,7 @@ def _metrics(path):
 def test_kill_and_rerun_gives_every_unit_once_and_the_uninterrupted_metrics(deap_dir, tmp_path):
     killed = tmp_path / "killed.sqlite"
     cmd = [sys.executable, "-m", "sk_prnet.cli", *_args(deap_dir, killed)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 240
-    while count_units(killed) < 3 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    n_at_kill = count_units(killed)
-    assert 0 < n_at_kill < 40, n_at_kill
-    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    assert rerun.returncode == 0, rerun.stderr
-    assert f"({40 - n_at_kill} run now, {n_at_kill} before)" in rerun.stdout
+    kill_then_rerun(cmd, killed, 40, kill_after=3)
     store = ResultsStore(killed)
     assert store.integrity_check() == "ok"
     summary, missing = store.coverage()
