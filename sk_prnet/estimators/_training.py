@@ -36,7 +36,7 @@ from ..modules import pair_codes
 from ._batches import EpochBatches, TrainingBatches
 from ._checkpoint import StepCheckpointer
 from ._convergence import epoch_cap
-from ._optim import prime_momentum_buffers
+from ._optim import prime_momentum_buffers, step_optimizer
 from ._outcome import check_finite_loss, early_stopped, interrupt_message
 from ._validation import _overrides
 
@@ -341,7 +341,7 @@ class TrainingLoopMixin:
                 )
             return step["loss"]
 
-        self.optimizer_.step(closure)
+        step_optimizer(self.optimizer_, closure)
         return step
 
     def train_step_single(self, batch, **fit_params):
