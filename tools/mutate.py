@@ -86,6 +86,7 @@ GROUPS = {
         [
             "tests/test_pipelines.py",
             "tests/test_pipelines_selection.py",
+            "tests/test_pipeline_recipes.py",
             "tests/eeg/test_authors_recipe.py",
             "tests/experiments/test_wiring.py",
         ],
