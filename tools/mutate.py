@@ -75,6 +75,7 @@ GROUPS = {
             "tests/estimators/test_loss_composition.py",
             "tests/estimators/test_weights.py",
             "tests/modules/test_modules.py",
+            "tests/modules/test_losses_contract.py",
         ],
     ),
     "eeg": (["sk_prnet/eeg/*.py"], ["tests/eeg"]),
