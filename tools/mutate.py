@@ -65,6 +65,7 @@ GROUPS = {
             "tests/modules/test_pairing_contract.py",
             "tests/modules/test_weighted_ranking_loss.py",
             "tests/estimators/test_loss_composition.py",
+            "tests/modules/test_losses_contract.py",
         ],
     ),
     "losses": (
