@@ -103,10 +103,9 @@ def run_group(tasks, device="auto", on_result=None):
 
     Parameters
     ----------
-    tasks : iterable of FitTask
-        The group's tasks, possibly a generator (their estimators are fitted in place;
-        their ``X_train`` and ``y_train`` are released once the network's inputs are
-        computed, before the next task is taken).
+    tasks : list of FitTask
+        The group's tasks (their estimators are fitted in place; their ``X_train`` and
+        ``y_train`` are released once the network's inputs are computed).
     device : str, default="auto"
         ``--device`` (see :func:`~sk_prnet.experiments.execute.run_task`).
     on_result : callable or None, default=None
@@ -135,6 +134,12 @@ def run_group(tasks, device="auto", on_result=None):
 
     results = []
     deliver = results.append if on_result is None else on_result
+    single = [t for t in tasks if t.images]
+    tasks = [t for t in tasks if not t.images]
+    for task in single:
+        deliver(run_task(task, device))
+    if not tasks:
+        return results
     start = time.perf_counter()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # groups run in parallel, like units
@@ -143,23 +148,16 @@ def run_group(tasks, device="auto", on_result=None):
             StopRequest(chain=on_result is not None) as watch,
             sklearn.config_context(enable_metadata_routing=True),
         ):
-            single, batched, nets, X_list, y_list, params = [], [], [], [], [], []
-            # ``tasks`` may be lazy: each task's training copy is released (once its network's
-            # inputs exist) before the next task is built, so a group never holds them all
+            nets, X_list, y_list, params = [], [], [], []
             for task in tasks:
-                if task.images:  # fitted on their own, after the group
-                    single.append(task)
-                    continue
                 set_unit_device(task.estimator, device, task.images)
                 net, X, y, fit_params = _deferred_fit(task)
                 if X is not task.X_train:  # the network's own inputs are kept: not these
                     task.X_train = task.y_train = None
-                batched.append(task)
                 nets.append(net)
                 X_list.append(X)
                 y_list.append(y)
                 params.append(fit_params)
-            tasks = batched
 
             def fitted(i, net):
                 task = tasks[i]  # ``net`` already sits in its fitted estimator
@@ -168,9 +166,8 @@ def run_group(tasks, device="auto", on_result=None):
                 X_list[i] = y_list[i] = None  # free the unit's data
                 deliver(result)
 
-            if tasks:
-                fit_batched(nets, X_list, y_list, fit_params_list=params, fallback=True,
-                            on_fitted=fitted)  # fmt: skip
+            fit_batched(nets, X_list, y_list, fit_params_list=params, fallback=True,
+                        on_fitted=fitted)  # fmt: skip
     except KeyboardInterrupt:
         if on_result is not None:
             raise
@@ -178,8 +175,6 @@ def run_group(tasks, device="auto", on_result=None):
         return [{"unit": None, "interrupted": watch.signum or int(signal.SIGINT)}]
     finally:
         torch.set_num_threads(threads)
-    for task in single:
-        deliver(run_task(task, device))
     return results
 
 
@@ -200,14 +195,18 @@ def run_units(experiment, units, device="auto"):
     Returns
     -------
     results : list of dict
-        As :func:`run_group` returns them (one group: ``fit_batched`` cuts it into
-        chunks whose training data fit its memory budget).
+        As :func:`run_group` returns them (groups of at most ``len(units)`` units and
+        about 256 MiB of training inputs).
     """
+    results = []
     with StopRequest() as watch:
-        try:  # the tasks are built one at a time, as run_group takes them
-            return run_group((experiment.task(u) for u in units), device)
+        try:
+            tasks = (experiment.task(u) for u in units)
+            for group in group_tasks(tasks, max_units=len(units)):
+                results += run_group(group, device)
         except KeyboardInterrupt:  # while building the tasks: nothing of the group is stored
             return [{"unit": None, "interrupted": watch.signum or int(signal.SIGINT)}]
+    return results
 
 
 def _train_bytes(task):

@@ -340,20 +340,25 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
     workers = max(2, int(n_jobs or 2)) if backend == "dask" else n_jobs
     in_process = batched and backend == "loky" and n_jobs == 1
 
-    def unit_groups():  # the units of each batched group, claimed as they are taken
-        return group_tasks(claimed(), n_jobs=workers, n_units=len(todo),
-                           max_units=batch_units or GROUP_UNITS, size_of=lambda u: 0)  # fmt: skip
+    def groups():
+        tasks = (experiment.task(u) for u in claimed())
+        return group_tasks(tasks, n_jobs=workers, n_units=len(todo),
+                           max_units=batch_units or GROUP_UNITS)  # fmt: skip
 
     def jobs():
         if not batched:
             yield from (delayed(run_task)(experiment.task(u), device=device) for u in claimed())
         elif _picklable(experiment):  # the workers build the tasks (features in parallel)
-            yield from (delayed(run_units)(experiment, g, device=device) for g in unit_groups())
-        else:  # the tasks are built here and sent; groups also end at ~GROUP_BYTES of data
-            tasks = (experiment.task(u) for u in claimed())
-            groups = group_tasks(tasks, n_jobs=workers, n_units=len(todo),
-                                 max_units=batch_units or GROUP_UNITS)  # fmt: skip
-            yield from (delayed(run_group)(group, device=device) for group in groups)
+            units = group_tasks(
+                claimed(),
+                n_jobs=workers,
+                n_units=len(todo),
+                max_units=batch_units or GROUP_UNITS,
+                size_of=lambda u: 0,
+            )
+            yield from (delayed(run_units)(experiment, g, device=device) for g in units)
+        else:
+            yield from (delayed(run_group)(group, device=device) for group in groups())
 
     def commit(result):  # store one finished unit (in this process, as it arrives)
         if result.get("interrupted"):  # a worker received the signal (or its fit did)
@@ -402,8 +407,8 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
         else:
             raise ExperimentError(f"Unknown backend {backend!r}; use 'loky' or 'dask'.")
         if in_process:  # each unit is stored as soon as its network is trained
-            for units_ in unit_groups():  # each task built just before its network's inputs
-                run_group((experiment.task(u) for u in units_), device=device, on_result=commit)
+            for group in groups():
+                run_group(group, device=device, on_result=commit)
         else:
             results = parallel(jobs())
             for item in results:  # a unit's result, or a group's list of them

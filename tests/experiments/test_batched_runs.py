@@ -111,29 +111,6 @@ def test_run_group_scores_each_unit_like_run_task(deap_dir):
     assert all(r["interrupted"] is None for r in seen)
 
 
-def test_run_group_builds_its_tasks_one_at_a_time_and_keeps_no_training_copy(deap_dir):
-    # a generator of tasks: when a task is built, the earlier ones' training copies must be
-    # gone (a group holds the networks' inputs, not every unit's features at once)
-    exp = DeapExperiment(deap_dir, [1], settings=[(0.0, None), (1.0, 0.25)], max_epochs=2)
-    units = exp.plan()[::5]
-    built, held = [], []
-
-    def tasks():
-        for u in units:
-            held.append(sum(t.X_train is not None for t in built))
-            built.append(exp.task(u))
-            yield built[-1]
-
-    seen = []
-    assert run_group(tasks(), device="cpu", on_result=seen.append) == []
-    assert held == [0] * len(units) and len(seen) == len(units)
-    # the same metrics as the group built up front
-    again = run_group([exp.task(u) for u in units], device="cpu")
-    assert {repr(r["unit"]): r["metrics"] for r in seen} == {
-        repr(r["unit"]): r["metrics"] for r in again
-    }
-
-
 def test_unsupported_networks_fall_back_to_their_own_fit(tmp_path):
     import torch
 
