@@ -66,6 +66,22 @@ def test_float32_near_the_range_edge_is_finite_and_quiet():
     np.testing.assert_allclose(psd, ref, rtol=1e-3, atol=1e-6 * ref.max())
 
 
+def test_transformer_overflow_error_names_the_transformer():
+    # With nan="impute" (the default) NaN signals are zeroed, but finite values whose float32
+    # sums overflow are no NaN signal: the transformer must still raise, in its own name.
+    from sk_prnet.eeg import BandPower
+
+    x = np.full((2, 2, 256), 3e37, dtype=np.float32)
+    x[:, :, ::2] = -3e37
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError) as info:
+            BandPower(sfreq=128, ch_names=["Fz", "Cz"]).fit(x)
+    msg = str(info.value)
+    assert msg.startswith("BandPower:") and "overflowed" in msg and "float64" in msg
+    assert "3e+37" in msg
+
+
 @pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
 def test_nonfinite_input_error_is_clean(bad):
     # inf - inf inside the detrend must not leak a RuntimeWarning before the ValueError.
