@@ -379,19 +379,29 @@ def _welch_epochs(X, sfreq, nperseg, picks=None, owner="welch_psd", ch_names=Non
     if bad_rows is not None:
         psd[bad_rows] = 0.0
         bad_rows = bad_rows.reshape(n_epochs, n_picks)
-    psd *= scale.astype(dtype)
+    with np.errstate(over="ignore"):
+        psd *= scale.astype(dtype)
+    # Finite input can still square past the dtype's range (float32 values above ~1e17):
+    # raise instead of returning inf.
+    if not np.isfinite(psd).all():
+        _raise_overflow(X, owner)
     return _Spectrum(
         freqs, psd.reshape(n_epochs, n_picks, n_freqs), flat.reshape(n_epochs, n_picks), bad_rows
+    )
+
+
+def _raise_overflow(X, owner):
+    big = np.abs(X[np.isfinite(X)]).max()
+    raise ValueError(
+        f"{owner}: the spectrum overflowed in {X.dtype} (values up to {big:.3g}). "
+        + ("Rescale X or cast it to float64." if X.dtype == np.float32 else "Rescale X.")
     )
 
 
 def _raise_nonfinite(X, owner, ch_names=None):
     bad = ~np.isfinite(X).all(axis=-1)  # (n_epochs, n_channels)
     if not bad.any():
-        raise ValueError(
-            f"{owner}: the spectrum overflowed in {X.dtype} (values up to "
-            f"{np.abs(X).max():.3g}). Rescale X or cast it to float64."
-        )
+        _raise_overflow(X, owner)
     epochs = np.flatnonzero(bad.any(axis=1))
     if ch_names is None:
         where = f"{int(bad.sum())} signal(s)"
@@ -436,7 +446,8 @@ def welch_psd(X, sfreq, nperseg=None):
     Raises
     ------
     ValueError
-        If ``X`` is not real, has fewer than 2 samples, contains NaN or infinity, or
+        If ``X`` is not real, has fewer than 2 samples, contains NaN or infinity, its power
+        overflows the compute dtype (float32 values above about 1e17), or
         ``sfreq``/``nperseg`` are invalid.
 
     Examples
