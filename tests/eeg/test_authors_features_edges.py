@@ -232,7 +232,7 @@ def test_the_baseline_may_be_the_whole_pre_trial_but_not_more():
     ids=["one-second-segments", "short-window", "short-baseline"],
 )
 def test_a_band_without_a_bin_of_the_window_or_baseline_is_an_error(kw):
-    with pytest.raises(ValueError, match=r"authors_features: band '(narrow|odd)'.*no frequency bin"):
+    with pytest.raises(ValueError, match=r"authors_features: band '\w+'.*no frequency bin"):
         authors_features(_recordings(n_trials=1), **kw)
 
 
@@ -342,7 +342,8 @@ def test_zero_phase_fir_of_a_signal_shorter_than_the_filter(n_times):
 
 
 def test_zero_phase_fir_computes_in_float64():
-    x = np.random.default_rng(5).standard_normal((2, 300)).cumsum(axis=-1) + 1000.0
+    x = np.random.default_rng(5).standard_normal((2, 300))
+    x[:, 0], x[:, -1] = 1e4, -1e4  # 2 * x[0] - x[k] is not exact in float32
     x32, h32 = x.astype(np.float32), THETA_FIR.astype(np.float32)
     want = zero_phase_fir(x32.astype(np.float64), h32.astype(np.float64))
     got = zero_phase_fir(x32, h32)
