@@ -270,12 +270,14 @@ def authors_features(recordings, sfreq=128.0, pretrial_samples=384, *, kinds=("p
             f"{owner}: baseline_seconds={baseline_seconds} must cover 2 to {pre} samples "
             f"(the pre-trial segment), got {n_base}."
         )
-    starts = script_window_starts(n_trial, n_win, n_step)
+    # a step under half a sample rounds to 0: np.arange would divide by it
+    starts = script_window_starts(n_trial, n_win, n_step) if n_step >= 1 else []
     if n_win < 2 or n_step < 1 or len(starts) == 0:
         raise ValueError(
             f"{owner}: trials of {n_trial} samples hold no window of {n_win} samples every "
             f"{n_step} (window={window} s, step={step} s at {sfreq:g} Hz); the script's "
-            "range(0, n_trial - n_window, n_step) needs n_trial > n_window."
+            "range(0, n_trial - n_window, n_step) needs n_trial > n_window and a step of at least "
+            "one sample."
         )
     if not np.isfinite(X).all():
         raise ValueError(f"{owner}: the recordings contain NaN or infinity.")
