@@ -128,3 +128,20 @@ def test_float32_overflow_error_says_the_size_and_the_fix():
     assert f"{np.abs(X).max():.3g}" in message and "float64" in message
     # the same data in float64 is fine
     assert np.isfinite(est.fit_transform(X.astype(np.float64))).all()
+
+
+@pytest.mark.parametrize("flat", ["impute", "raise"])
+@pytest.mark.parametrize("cls", [BandPower, DifferentialEntropy])
+def test_overflowed_spectrum_is_an_error_not_a_flat_channel(cls, flat):
+    # A float32 channel of size ~1e20 (a corrupt read) overflows its spectrum to inf. It has
+    # the opposite of zero power: it must not be imputed as "flat", nor reported as zero power.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((6, 2, 256)).astype(np.float32)
+    est = cls(SFREQ, flat=flat).fit(X)
+    bad = X[:2].copy()
+    bad[0, 0] *= np.float32(1e20)
+    with np.errstate(all="ignore"), pytest.raises(ValueError) as info:
+        est.transform(bad)
+    message = str(info.value)
+    assert "overflowed in float32" in message and "float64" in message
+    assert "flat" not in message and "zero power" not in message
