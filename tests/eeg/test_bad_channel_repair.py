@@ -126,6 +126,7 @@ def test_flat_and_nan_channels_in_the_same_epoch_are_both_imputed():
         with pytest.warns(BadChannelWarning) as rec:
             F = est.transform(bad)
         message = str(rec[0].message)
+        assert message.startswith(f"{type(est).__name__}: ")  # who imputed
         assert "'ch0' flat" in message and "'ch2' NaN/inf" in message
         np.testing.assert_allclose(F[0, :3], est.fill_values_[:3])
         np.testing.assert_allclose(F[0, 6:], est.fill_values_[6:])
