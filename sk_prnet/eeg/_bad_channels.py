@@ -8,9 +8,12 @@ default), with a :class:`BadChannelWarning` naming the channels and epochs, so t
 pipeline still predicts every epoch of the recording from its remaining channels.
 """
 
+import os
+import sys
 import warnings
 
 import numpy as np
+import sklearn
 
 from ._validation import format_names
 
@@ -33,6 +36,28 @@ def check_policy(value, name, owner):
             "in fit (with a BadChannelWarning); 'raise' raises a ValueError."
         )
     return value
+
+
+# Frames in these folders are library code: a warning should point past them, at the user's call.
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(os.path.abspath(path)) + os.sep
+    for path in (os.path.dirname(__file__), sklearn.__file__)
+)
+
+
+def _user_stacklevel():
+    """``stacklevel`` that makes a warning issued by our caller point at the user's code.
+
+    A fixed level cannot: the warning is reached through ``fit``, ``transform`` or
+    ``fit_transform``, possibly via scikit-learn's output wrappers and a Pipeline, so the
+    number of library frames above the caller varies.
+    """
+    frame = sys._getframe(1)  # the function that will call warnings.warn: level 1
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def _epochs(mask):
@@ -69,7 +94,7 @@ def impute(features, bad, fill_values, owner, names, flat, nonfinite, fitting,
         "epochs were replaced by their mean over the epochs seen in fit (flat='impute', "
         "nan='impute'); pass flat='raise' / nan='raise' to get an error instead.",
         BadChannelWarning,
-        stacklevel=4,
+        stacklevel=_user_stacklevel(),
     )
     features = np.where(bad, fill_values.astype(features.dtype), features)
     return features, fill_values

@@ -256,7 +256,9 @@ class _SpectralBase(TransformerMixin, BaseEstimator):
         if self.floor_ is not None:
             values = np.maximum(values, values.dtype.type(self.floor_))
         else:
-            zero = ~(values > 0) & ~bad  # (n_epochs, n_picks, n_bands)
+            # (n_epochs, n_picks, n_bands); NaN (a spectrum overflowed in float32) is no zero: it
+            # must reach the overflow error of _transform, not be imputed as a flat channel
+            zero = (values <= 0) & ~bad
             if zero.any():
                 if self.flat_ == "raise":
                     raise_zero_power(self._owner(), zero, flat, names, list(self.bands_), what)
