@@ -459,7 +459,8 @@ def bradley_terry_strengths(
     ref = None
     if reference_strengths is not None:
         ref = np.asarray(reference_strengths, dtype=np.float64)
-        ref = ref.reshape(ref.shape[0], -1) if ref.ndim else ref
+        if ref.ndim and ref.size:  # (m,) or (m, ...) -> (m, n_targets); empty: refused below
+            ref = ref.reshape(ref.shape[0], -1)
         if ref.ndim != 2 or ref.shape[1] != wins2.shape[1] or ref.shape[0] == 0:
             raise ValueError(
                 "reference_strengths must have shape (m,) or (m, n_targets) matching "

@@ -48,6 +48,7 @@ GROUPS = {
             "tests/estimators/test_rank_scores.py",
             "tests/ordinal/test_bradley_terry.py",
             "tests/ordinal/test_ordinal_contract.py",
+            "tests/ordinal/test_bradley_terry_checks.py",
         ],
     ),
     "metrics": (
