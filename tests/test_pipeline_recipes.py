@@ -1,5 +1,5 @@
-"""deap_recipe_features: every setting of a recipe reaches the features, and what is not a
-whole recording of an 'authors'-like recipe is refused."""
+"""deap_recipe_features and load_deap_recipe: every setting of a recipe reaches the features
+or windows, and what is not a whole recording of an 'authors'-like recipe is refused."""
 
 import numpy as np
 import pytest
@@ -117,3 +117,70 @@ def test_one_kind_may_be_a_string(recordings):
     _, rec = recordings
     F, names = deap_recipe_features(rec, features="asym")
     assert F.shape[1] == 70 and all(n.startswith("asym_") for n in names)
+
+
+# --- load_deap_recipe: defaults, settings and refusals --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_subjects(tmp_path_factory):
+    return make_synthetic_deap(
+        tmp_path_factory.mktemp("deap2"), n_subjects=2, n_trials=2, trial_seconds=3,
+        random_state=1,
+    )  # fmt: skip
+
+
+def test_the_paper_recipe_is_the_default_and_passes_loader_arguments(two_subjects):
+    data = load_deap_recipe(two_subjects, subjects=[1])
+    assert data.recipe == "paper"
+    # 3 s trials cut into the paper's non-overlapping 2 s windows: one a trial
+    assert data.X.shape == (2, 32, 256) and data.X.dtype == np.float32
+    assert data.window == 2.0
+    wide = load_deap_recipe(two_subjects, "paper", subjects=[1], dtype=np.float64)
+    assert wide.X.dtype == np.float64
+    np.testing.assert_allclose(wide.X, data.X, rtol=1e-6)
+
+
+def test_the_paper_recipe_reads_its_window_and_step(two_subjects, monkeypatch):
+    monkeypatch.setitem(DEAP_RECIPES, "paper", {**DEAP_RECIPES["paper"], "window": 1.0,
+                                                "step": 0.5})  # fmt: skip
+    data = load_deap_recipe(two_subjects, subjects=[1])
+    # 3 s trials, 1 s windows every 0.5 s: starts 0, 0.5, ..., 2 -> 5 a trial
+    assert data.X.shape == (2 * 5, 32, 128)
+    full = load_deap(two_subjects, subjects=[1], window=None)
+    np.testing.assert_array_equal(data.X[1], full.X[0][:, 64:192])
+
+
+def test_paper_recipe_refuses_features(two_subjects):
+    with pytest.raises(ValueError, match="applies to the 'authors' recipe") as err:
+        load_deap_recipe(two_subjects, "paper", features=("psd",))
+    assert "the pipeline's 'features' step" in str(err.value)  # where they are instead
+
+
+def test_authors_recipe_lists_every_subjects_files(two_subjects):
+    data = load_deap_recipe(two_subjects, "authors", features="psd")
+    assert [p.rsplit("/", 1)[-1] for p in data.filenames] == ["s01.dat", "s02.dat"]
+    assert sorted(set(data.subject)) == [1, 2]
+    assert data.X.dtype == np.float64  # the script's precision
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"window": 1.0}, {"step": 0.5}, {"baseline": "drop"}, {"return_baseline": True}]
+)
+def test_authors_recipe_refuses_the_settings_it_fixes(two_subjects, kwargs):
+    (key,) = kwargs
+    with pytest.raises(ValueError, match=rf"sets \['{key}'\] itself") as err:
+        load_deap_recipe(two_subjects, "authors", **kwargs)
+    assert "DEAP_RECIPES['authors']" in str(err.value)  # where to change it instead
+
+
+def test_refusals_say_where_the_features_are_and_how_to_load(recordings):
+    d, _ = recordings
+    with pytest.raises(ValueError, match=r"pipeline's 'features' step") as err:
+        deap_recipe_features(load_deap(d, window=None, baseline="keep"), "paper")
+    assert "for the 'authors' recipe" in str(err.value)
+    # windows that kept the pre-trial are still not whole recordings
+    kept_windows = load_deap(d, window=2.0, baseline="keep", dtype=np.float64)
+    with pytest.raises(ValueError, match="needs whole recordings") as err:
+        deap_recipe_features(kept_windows)
+    assert "load_deap(..., window=None, baseline='keep')" in str(err.value)

@@ -76,3 +76,61 @@ def test_paper_recipe_matches_scipy(small_deap):
 def test_unknown_recipe():
     with pytest.raises(ValueError, match="Unknown DEAP recipe 'mine'"):
         make_deap_pipeline(recipe="mine")
+
+
+# --- what the factories pass on (each argument must reach its step) ---------------------------
+
+
+def _welch_band(x, fs, nperseg, lo, hi):
+    from scipy.signal import welch
+
+    freqs, psd = welch(x, fs=fs, window="hann", nperseg=nperseg, noverlap=nperseg // 2, axis=-1)
+    return psd[..., (freqs >= lo) & (freqs < hi)].mean(-1)
+
+
+def test_factories_name_their_steps_and_keep_the_papers_100_features():
+    deap = make_deap_pipeline(max_epochs=1)
+    assert [name for name, _ in deap.steps] == ["features", "select", "scale", "prnet"]
+    assert deap.named_steps["select"].k == 100  # paper: "keeping the 100 most discriminative"
+    authors = make_deap_pipeline(recipe="authors", max_epochs=1)
+    assert [name for name, _ in authors.steps] == ["select", "scale", "prnet"]
+    seed = make_seed_pipeline(max_epochs=1)
+    assert [name for name, _ in seed.steps] == ["select", "scale", "prnet"]
+    assert seed.named_steps["select"].k == 100
+    # grid searches address the scaler by its documented name
+    seed.set_params(scale__with_mean=False)
+    assert seed.named_steps["scale"].with_mean is False
+
+
+def test_a_given_estimator_is_the_final_step():
+    net = PRNetClassifier(alpha=0.25, max_epochs=1)
+    pipe = make_deap_pipeline(net, recipe="authors", k=5)
+    assert pipe.named_steps["prnet"] is net
+
+
+def test_rank_groups_request_reaches_the_net():
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_deap_pipeline(recipe="authors", max_epochs=1, request_rank_groups=True)
+        fit = pipe.named_steps["prnet"].get_metadata_routing().fit.requests
+    assert fit["rank_groups"] is True
+    assert fit["ranking_target"] is None  # untouched: not requested
+
+
+def test_features_step_uses_sfreq_nperseg_bands_and_channel_names():
+    from sk_prnet.eeg.montage import DEAP_EEG_CHANNELS
+
+    ch_names = list(DEAP_EEG_CHANNELS)[::-1]  # the recording's own channel order
+    bands = {"low": (4.0, 10.0), "high": (20.0, 60.0)}
+    pipe = make_deap_pipeline(
+        sfreq=256.0, ch_names=ch_names, bands=bands, nperseg=64, max_epochs=1
+    )
+    features = pipe.named_steps["features"]
+    X = np.random.default_rng(3).normal(size=(2, 32, 512))
+    F = features.fit_transform(X)
+    names = list(features.get_feature_names_out())
+    assert F.shape == (2, 32 * 2 + 14 * 2)
+    assert names[0] == f"psd_{ch_names[0]}_low"
+    assert {n.rsplit("_", 1)[1] for n in names} == {"low", "high"}
+    # channel 0 of X is the *last* DEAP channel here; reference: scipy at 256 Hz, nperseg 64
+    expected = np.log10(_welch_band(X[1, 0], 256.0, 64, 20.0, 60.0))
+    assert F[1, names.index(f"psd_{ch_names[0]}_high")] == pytest.approx(expected, rel=1e-6)
