@@ -100,8 +100,10 @@ def test_deap_tasks_get_their_units_setting_and_a_seed_shared_only_by_paired_uni
     for seed in (0, 1):
         experiment = DeapExperiment(root, settings=settings, seed=seed, max_epochs=1)
         for unit in experiment.plan():
-            net = experiment.task(unit).network
+            task = experiment.task(unit)
+            net = task.network
             assert (net.alpha, net.epsilon) == (unit["alpha"], unit["epsilon"])
+            assert task.unit == unit  # the result is stored under this unit
             seeds.setdefault((seed, unit["subject"], unit["fold"]), set()).add(
                 net.random_state
             )
@@ -141,8 +143,10 @@ def test_seed_tasks_get_their_units_alpha_and_a_seed_shared_only_by_paired_units
     for seed in (0, 1):
         experiment = SeedExperiment(seed_dir, settings=[(0.0, None), (0.5, None)], seed=seed)
         for unit in experiment.plan():
-            net = experiment.task(unit).network
+            task = experiment.task(unit)
+            net = task.network
             assert net.alpha == unit["alpha"]
+            assert task.unit == unit  # the result is stored under this unit
             key = (seed, unit["subject"], unit["session"])
             seeds.setdefault(key, set()).add(net.random_state)
     assert all(len(s) == 1 for s in seeds.values())
@@ -277,6 +281,7 @@ def test_affectnet_tasks_hold_the_split_setting_and_a_seed_shared_by_paired_unit
             task = experiment.task(unit)
             net = task.estimator
             assert (net.alpha, net.epsilon) == (unit["alpha"], unit["epsilon"])
+            assert task.unit == unit  # the result is stored under this unit
             seeds.setdefault(seed, set()).add(net.random_state)
             assert task.images  # a CNN on images: --device auto gives it a GPU
             assert task.X_train.shape[1:] == (3, 32, 32) == task.X_test.shape[1:]
