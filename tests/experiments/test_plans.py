@@ -107,6 +107,12 @@ def test_deap_tasks_get_their_units_setting_and_a_seed_shared_only_by_paired_uni
             seeds.setdefault((seed, unit["subject"], unit["fold"]), set()).add(
                 net.random_state
             )
+    # the identity the store keys them by: every subject, setting and one of 10 folds
+    units = DeapExperiment(root, settings=settings, seed=7, name="t5", max_epochs=1).plan()
+    assert sorted((u["subject"], u["alpha"], u["fold"]) for u in units) == sorted(
+        (s, a, k) for s in (1, 2) for a, _ in settings for k in range(10)
+    )
+    assert {(u["experiment"], u["dataset"], u["seed"]) for u in units} == {("t5", "deap", 7)}
     # the settings of one split share a seed (a paired comparison of models, not seeds)...
     assert all(len(s) == 1 for s in seeds.values())
     # ...and every split, subject and experiment seed has its own
