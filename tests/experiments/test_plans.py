@@ -113,6 +113,9 @@ def test_deap_tasks_get_their_units_setting_and_a_seed_shared_only_by_paired_uni
         (s, a, k) for s in (1, 2) for a, _ in settings for k in range(10)
     )
     assert {(u["experiment"], u["dataset"], u["seed"]) for u in units} == {("t5", "deap", 7)}
+    # a subject without its file is named before anything runs, with the ones there are
+    with pytest.raises(ExperimentError, match=r"subject 9 not found.*Available.*: 1, 2\b"):
+        DeapExperiment(root, subjects=[1, 9]).plan()
     # the settings of one split share a seed (a paired comparison of models, not seeds)...
     assert all(len(s) == 1 for s in seeds.values())
     # ...and every split, subject and experiment seed has its own
