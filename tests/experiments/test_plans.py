@@ -305,3 +305,18 @@ def test_affectnet_tasks_hold_the_split_setting_and_a_seed_shared_by_paired_unit
     # the settings share a seed; another experiment seed gives another
     assert all(len(s) == 1 for s in seeds.values())
     assert seeds[0] != seeds[1]
+
+
+def test_plans_name_a_bad_recipe_pairing_or_data_folder(tmp_path):
+    with pytest.raises(ExperimentError, match=r"'nope'.*available recipes: authors, paper\b"):
+        DeapExperiment(tmp_path, recipe="nope").plan()
+    with pytest.raises(ExperimentError, match=r"pairing must be one of .*'split'.*got 'bogus'"):
+        RegressionExperiment(pairing="bogus").plan()
+    with pytest.raises(ExperimentError, match=re.escape(str(tmp_path / "none"))):
+        SeedExperiment(tmp_path / "none").plan()
+
+
+def test_a_pairing_other_than_the_papers_is_recorded_in_the_units():
+    assert all("pairing" not in u["params"] for u in RegressionExperiment().plan())
+    units = RegressionExperiment(pairing="all").plan()
+    assert {u["params"]["pairing"] for u in units} == {"all"}
