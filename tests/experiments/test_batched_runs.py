@@ -139,6 +139,11 @@ def test_group_tasks_bounds_units_bytes_and_spreads_work():
     assert [len(g) for g in group_tasks([T(1)] * 10, n_jobs=2, n_units=10)] == [5, 5]
     assert [len(g) for g in group_tasks([T(60)] * 5, max_bytes=100)] == [2, 2, 1]
 
+    class Rows:  # X_train without ``nbytes``: a list of rows, counted as its float64 array
+        X_train = [[0.0] * 4] * 2  # 8 floats: 64 bytes
+
+    assert [len(g) for g in group_tasks([Rows()] * 5, max_bytes=100)] == [2, 2, 1]
+
 
 def test_bad_batch_units_is_refused(tmp_path, capsys):
     with pytest.raises(ValueError, match="batch_units"):
