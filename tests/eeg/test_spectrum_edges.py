@@ -43,6 +43,19 @@ def test_float32_power_overflow_raises_instead_of_inf():
     np.testing.assert_allclose(psd, _scipy_welch(x, 128, 128)[1], rtol=1e-10)
 
 
+def test_float64_overflow_advises_rescaling_only():
+    # float64 overflows too (|x| ~ 1e160 squares past 1.8e308); "cast it to float64" would be
+    # advice the user cannot follow
+    x = np.random.default_rng(0).standard_normal((2, 3, 256)) * 1e160
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError) as info:
+            welch_psd(x, 128)
+    msg = str(info.value)
+    assert "overflowed in float64" in msg and "Rescale X" in msg
+    assert "cast" not in msg
+
+
 def test_float32_segment_sum_overflow_raises():
     # |x| ~ 1e37: already the segment sums (means) overflow float32.
     x = np.full((1, 2, 256), 3e37, dtype=np.float32)
