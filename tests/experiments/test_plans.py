@@ -16,6 +16,7 @@ from sk_prnet.experiments import (
     SeedExperiment,
 )
 from sk_prnet.experiments.affectnet import AffectNetExperiment
+from sk_prnet.experiments.protocol import network_of
 
 
 @pytest.fixture(scope="module")
@@ -318,5 +319,14 @@ def test_plans_name_a_bad_recipe_pairing_or_data_folder(tmp_path):
 
 def test_a_pairing_other_than_the_papers_is_recorded_in_the_units():
     assert all("pairing" not in u["params"] for u in RegressionExperiment().plan())
-    units = RegressionExperiment(pairing="all").plan()
+    experiment = RegressionExperiment(settings=[(0.0, None), (1.0, 0.1)], pairing="all")
+    units = experiment.plan()
     assert {u["params"]["pairing"] for u in units} == {"all"}
+    # the setting is told apart in the report, and reaches the ranking network only (a
+    # baseline has no pairs); the network is built for the CPU (the runner sets --device)
+    for unit in [u for u in units if u["repeat"] == 0 and u["fold"] == 0]:
+        net = network_of(experiment.task(unit).estimator)
+        ranked = unit["alpha"] > 0
+        assert ("pairing=all" in unit["model"]) == ranked
+        assert net.get_params()["pairing"] == ("all" if ranked else "split")
+        assert net.get_params()["device"] == "cpu"
