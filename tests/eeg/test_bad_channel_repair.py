@@ -10,6 +10,8 @@ import warnings
 import numpy as np
 import pytest
 import scipy.signal
+from eeg_signals import BANDS, SFREQ
+from eeg_signals import random_eeg as _eeg
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -20,14 +22,6 @@ from sk_prnet.eeg import (
     PowerAsymmetry,
     SpectralFeatures,
 )
-
-SFREQ = 128
-BANDS = {"theta": (4, 8), "alpha": (8, 12), "beta": (12, 30)}
-
-
-def _eeg(n_epochs=6, n_channels=3, n_times=256, seed=0, dtype=np.float64):
-    rng = np.random.default_rng(seed)
-    return (10 * rng.standard_normal((n_epochs, n_channels, n_times))).astype(dtype)
 
 
 def _log_band_power(x, lo, hi):

@@ -6,6 +6,7 @@ Every error must name the transformer the user called, the offending value and t
 import numpy as np
 import pytest
 import scipy.signal
+from eeg_signals import BANDS, SFREQ, random_eeg
 
 from sk_prnet.eeg import (
     DEAP_EEG_CHANNELS,
@@ -15,13 +16,9 @@ from sk_prnet.eeg import (
     SpectralFeatures,
 )
 
-SFREQ = 128
-BANDS = {"theta": (4, 8), "alpha": (8, 12), "beta": (12, 30)}
 
-
-def _eeg(n_epochs=3, n_channels=3, n_times=256, seed=0, dtype=np.float64):
-    rng = np.random.default_rng(seed)
-    return (10 * rng.standard_normal((n_epochs, n_channels, n_times))).astype(dtype)
+def _eeg(n_epochs=3, *args, **kwargs):
+    return random_eeg(n_epochs, *args, **kwargs)
 
 
 def _error(call):
@@ -79,7 +76,7 @@ def test_nan_with_both_policies_raising_fails_in_fit_naming_the_channel():
     X[2, 1, 30] = np.nan
     X[3, 1, 31] = -np.inf
     for cls in (BandPower, DifferentialEntropy):
-        message = _error(lambda: cls(SFREQ, flat="raise", nan="raise").fit(X))
+        message = _error(lambda: cls(SFREQ, flat="raise", nan="raise").fit(X))  # noqa: B023
         assert message.startswith(f"{cls.__name__}: ")
         assert "NaN or infinity" in message
         assert "'ch1'" in message and "2 epoch(s)" in message and "epoch 2" in message

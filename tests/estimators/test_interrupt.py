@@ -1,38 +1,16 @@
 """Ctrl-C during fit: the model is kept but marked unfinished; an early stop is a complete fit."""
 
-import os
 import signal
 import warnings
 
 import numpy as np
 import pytest
-from skorch.callbacks import Callback, EarlyStopping
+from interrupting import InterruptAtEpoch, SigintAt
+from skorch.callbacks import EarlyStopping
 
 from sk_prnet import PRNetClassifier, PRNetRegressor, TrainingInterruptedWarning
 
 CKPT = "sk_prnet_checkpoint.pt"
-
-
-class SigintAt(Callback):
-    """Sends a real SIGINT to this process after training batch ``step`` (as Ctrl-C does)."""
-
-    def __init__(self, step):
-        self.step = step
-
-    def on_batch_end(self, net, training=False, **kwargs):
-        if training and net.steps_ == self.step:
-            os.kill(os.getpid(), signal.SIGINT)
-
-
-class InterruptAtEpoch(Callback):
-    """Raises KeyboardInterrupt at the end of epoch ``epoch`` (1-based)."""
-
-    def __init__(self, epoch):
-        self.epoch = epoch
-
-    def on_epoch_end(self, net, **kwargs):
-        if len(net.history) == self.epoch:
-            raise KeyboardInterrupt
 
 
 @pytest.fixture

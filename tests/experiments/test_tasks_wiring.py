@@ -7,28 +7,17 @@ import warnings
 
 import numpy as np
 import torch
+from interrupting import InterruptAtEpoch
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from skorch.callbacks import Callback
 
 import sk_prnet
 from sk_prnet import PRNetClassifier, PRNetRegressor, TrainingInterruptedWarning
 from sk_prnet.experiments import FitTask
 from sk_prnet.experiments.execute import run_task, task_result
-
-
-class InterruptAtEpoch(Callback):
-    """Raises KeyboardInterrupt at the end of epoch ``epoch`` (as a Ctrl-C there would)."""
-
-    def __init__(self, epoch):
-        self.epoch = epoch
-
-    def on_epoch_end(self, net, **kwargs):
-        if len(net.history) == self.epoch:
-            raise KeyboardInterrupt
 
 
 def _task(callbacks=None, seed=0):
