@@ -115,6 +115,11 @@ GROUPS = {
             "tests/experiments/test_tasks_wiring.py",
         ],
     ),
+    # the batched executor: its tests are whole (tiny) batched runs, seconds per mutant
+    "batching": (
+        ["sk_prnet/experiments/batching.py"],
+        ["tests/experiments/test_batched_runs.py"],
+    ),
     "store": (["sk_prnet/experiments/store.py"], ["tests/experiments/test_store.py"]),
 }
 

@@ -21,6 +21,7 @@ from sk_prnet.cli import main
 from sk_prnet.datasets import make_synthetic_deap, make_synthetic_seed
 from sk_prnet.experiments import (
     DeapExperiment,
+    FitTask,
     RegressionExperiment,
     ResultsStore,
     RunInterrupted,
@@ -111,6 +112,44 @@ def test_run_group_scores_each_unit_like_run_task(deap_dir):
     assert all(r["interrupted"] is None for r in seen)
 
 
+def test_run_group_finds_the_network_in_any_container():
+    # a target transformer directly around the network, and a pipeline ending in a pipeline:
+    # shapes a user's experiment may build; each unit scores as when fitted on its own
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+    from sk_prnet import PRNetRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 5)).astype(np.float32)
+    y = X[:, 0] - X[:, 1] + 0.1 * rng.normal(size=120)
+
+    def net(seed):
+        return PRNetRegressor(max_epochs=2, batch_size=20, module__hidden_sizes=(8,),
+                              random_state=seed, device="cpu")  # fmt: skip
+
+    def tasks():
+        models = [
+            TransformedTargetRegressor(net(0), transformer=StandardScaler()),
+            make_pipeline(StandardScaler(), make_pipeline(FunctionTransformer(), net(1))),
+        ]
+        return [
+            FitTask(unit={"name": "shape", "fold": i}, estimator=m, X_train=X[:90],
+                    y_train=y[:90], X_test=X[90:], y_test=y[90:], targets=["y"],
+                    metrics=("rmse", "ccc"))  # fmt: skip
+            for i, m in enumerate(models)
+        ]
+
+    alone = [run_task(t, device="cpu")["metrics"] for t in tasks()]
+    grouped = run_group(tasks(), device="cpu")
+    assert [r["unit"]["fold"] for r in grouped] == [0, 1]
+    for r, expected in zip(grouped, alone):
+        assert r["metrics"].keys() == expected.keys()
+        for key, value in expected.items():
+            np.testing.assert_allclose(r["metrics"][key], value, rtol=1e-5)
+
+
 def test_unsupported_networks_fall_back_to_their_own_fit(tmp_path):
     import torch
 
@@ -137,6 +176,8 @@ def test_group_tasks_bounds_units_bytes_and_spreads_work():
     sizes = [len(g) for g in group_tasks([T(1)] * 45)]
     assert sizes == [20, 20, 5]
     assert [len(g) for g in group_tasks([T(1)] * 10, n_jobs=2, n_units=10)] == [5, 5]
+    # as few units as workers: one each, none idle
+    assert [len(g) for g in group_tasks([T(1)] * 2, n_jobs=2, n_units=2)] == [1, 1]
     assert [len(g) for g in group_tasks([T(60)] * 5, max_bytes=100)] == [2, 2, 1]
 
     class Rows:  # X_train without ``nbytes``: a list of rows, counted as its float64 array
