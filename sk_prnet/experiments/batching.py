@@ -25,9 +25,12 @@ __all__ = ["group_tasks", "run_group", "run_units"]
 
 #: Most units in one group (the default of ``--batch-units``): about the fastest number of
 #: the paper's EEG networks at once (docs/performance.md), and one DEAP subject's units of
-#: Table IV; and about the most bytes of training inputs a group holds.
+#: Table IV; and about the most bytes of training inputs a group holds. A worker's peak
+#: memory grows by about 2.5x a group's inputs (the pipelines' copies, the engine's float32
+#: copy): 64 MiB keeps the paper's Table IV at groups of 20 (~2 MiB a unit) and the authors'
+#: 0.25 s step (~15 MiB a unit) at 5, under 2 GB for a run with two workers.
 GROUP_UNITS = 20
-GROUP_BYTES = 256 * 2**20
+GROUP_BYTES = 64 * 2**20
 
 
 class _Deferred(BaseEstimator):
@@ -196,7 +199,7 @@ def run_units(experiment, units, device="auto"):
     -------
     results : list of dict
         As :func:`run_group` returns them (groups of at most ``len(units)`` units and
-        about 256 MiB of training inputs).
+        about 64 MiB of training inputs).
     """
     results = []
     with StopRequest() as watch:
@@ -229,7 +232,7 @@ def group_tasks(tasks, n_jobs=1, n_units=None, max_units=GROUP_UNITS, max_bytes=
     n_units : int or None, default=None
         How many tasks the stream holds (``None``: unknown).
     max_units : int, default=20
-    max_bytes : int, default=256 MiB
+    max_bytes : int, default=64 MiB
     size_of : callable, default: the bytes of ``X_train``
         The bytes of an item (``lambda unit: 0`` groups units by number only).
 

@@ -247,7 +247,7 @@ def run_experiment(
     batch_units : int or None, default=None
         Most units in a group (``batched``); ``None``: 20 (about the fastest for the
         paper's EEG networks), fewer when several workers share the units, or when the
-        group's training data would pass about 256 MiB. Smaller groups store finished
+        group's training data would pass about 64 MiB. Smaller groups store finished
         units more often.
 
     Returns
