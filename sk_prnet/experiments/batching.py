@@ -27,7 +27,7 @@ __all__ = ["group_tasks", "run_group", "run_units"]
 #: the paper's EEG networks at once (docs/performance.md), and one DEAP subject's units of
 #: Table IV; and about the most bytes of training inputs a group holds. A worker's peak
 #: memory grows by about 2.5x a group's inputs (the pipelines' copies, the engine's float32
-#: copy): 64 MiB keeps the paper's Table IV at groups of 20 (~2 MiB a unit) and the authors'
+#: copy): 64 MiB keeps the paper's Table IV at groups of 20 (~1 MiB a unit) and the authors'
 #: 0.25 s step (~15 MiB a unit) at 5, under 2 GB for a run with two workers.
 GROUP_UNITS = 20
 GROUP_BYTES = 64 * 2**20
