@@ -25,10 +25,10 @@ __all__ = ["group_tasks", "run_group", "run_units"]
 
 #: Most units in one group (the default of ``--batch-units``): about the fastest number of
 #: the paper's EEG networks at once (docs/performance.md), and one DEAP subject's units of
-#: Table IV; and about the most bytes of training inputs a group holds. A worker's peak
-#: memory grows by about 2.5x a group's inputs (the pipelines' copies, the engine's float32
-#: copy): 64 MiB keeps the paper's Table IV at groups of 20 (~1 MiB a unit) and the authors'
-#: 0.25 s step (~15 MiB a unit) at 5, under 2 GB for a run with two workers.
+#: Table IV; and about the most bytes of training inputs a group holds (a worker also holds
+#: the pipelines' transformed copies and the engine's float32 copy of them): 64 MiB keeps
+#: the paper's Table IV at groups of 20 (~1 MiB a unit) and the authors' 0.25 s step
+#: (~15 MiB a unit) at 5, under 2 GB for a run with two workers (docs/performance.md).
 GROUP_UNITS = 20
 GROUP_BYTES = 64 * 2**20
 

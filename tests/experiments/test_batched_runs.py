@@ -179,6 +179,10 @@ def test_group_tasks_bounds_units_bytes_and_spreads_work():
     # as few units as workers: one each, none idle
     assert [len(g) for g in group_tasks([T(1)] * 2, n_jobs=2, n_units=2)] == [1, 1]
     assert [len(g) for g in group_tasks([T(60)] * 5, max_bytes=100)] == [2, 2, 1]
+    # the default bound: a unit of the paper's Table IV (~1 MiB of features) keeps groups of
+    # 20, one of the authors' 0.25 s step (~15 MiB) gets groups of 5 (memory under 2 GB)
+    assert [len(g) for g in group_tasks([T(2**20)] * 20)] == [20]
+    assert [len(g) for g in group_tasks([T(15 * 2**20)] * 20)] == [5, 5, 5, 5]
 
     class Rows:  # X_train without ``nbytes``: a list of rows, counted as its float64 array
         X_train = [[0.0] * 4] * 2  # 8 floats: 64 bytes
