@@ -301,14 +301,15 @@ def _run(experiment, store, stop, *, n_jobs, backend, scheduler, progress, comma
         isinstance(batch_units, bool) or not isinstance(batch_units, int) or batch_units < 1
     ):
         raise ValueError(f"batch_units must be None or an integer >= 1, got {batch_units!r}.")
-    if not isinstance(store, ResultsStore):
-        store = ResultsStore(store)
     units = experiment.plan()
     reference = getattr(experiment, "reference_estimator", lambda: None)()
     if reference is not None:  # defaults of the estimator are settings too
         named = {k for u in units for k in u["params"]}
         estimator = estimator_settings(reference, named)
         units = [dict(u, params={**u["params"], "estimator": estimator}) for u in units]
+    # opened once the plan stands: a bad option or data folder leaves no empty store behind
+    if not isinstance(store, ResultsStore):
+        store = ResultsStore(store)
     run_id = store.start_run(experiment.name, units, command=command)
     done = store.done_keys(experiment.name)
     todo = [u for u in units if unit_key(u) not in done]

@@ -248,3 +248,12 @@ def test_pairing_option_reaches_the_models_and_the_labels(tmp_path):
     assert "pairing" not in _tiny().plan()[0]["params"]
     with pytest.raises(ExperimentError, match="pairing must be one of"):
         _tiny(pairing="every").plan()
+
+
+def test_a_plan_that_fails_leaves_no_store_behind(tmp_path):
+    from sk_prnet.experiments import ExperimentError
+
+    path = tmp_path / "results.sqlite"
+    with pytest.raises(ExperimentError, match="pairing"):
+        run_experiment(RegressionExperiment(pairing="bogus"), path, progress=False)
+    assert not path.exists()
