@@ -1,5 +1,6 @@
 """scikit-learn's own API checks on both estimators."""
 
+import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -60,7 +61,24 @@ def _check_name(check):
 
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check, request):
-    reason = EXPECTED_FAILURES.get(type(estimator), {}).get(_check_name(check))
+    name = _check_name(check)
+    reason = EXPECTED_FAILURES.get(type(estimator), {}).get(name)
     if reason is not None:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+        # the last-bit differences depend on the CPU's BLAS kernels (an Intel Xeon gave
+        # bit-equal subsets): not strict there; test_subset_predictions_agree_to_rounding
+        # checks the size of the difference
+        strict = name not in ULP_FAILURES
+        request.applymarker(pytest.mark.xfail(strict=strict, reason=reason))
     check(estimator)
+
+
+@pytest.mark.parametrize("estimator", [PRNetRegressor, RankNetRegressor])
+def test_subset_predictions_agree_to_rounding(estimator):
+    # what check_methods_subset_invariance asks, to float32 rounding: predicting a subset
+    # gives that subset's rows of predicting the whole set
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 5)).astype(np.float32)
+    y = X[:, 0] + 0.1 * rng.normal(size=60)
+    est = estimator(max_epochs=2, batch_size=16, device="cpu", random_state=0).fit(X, y)
+    whole = est.predict(X)
+    np.testing.assert_allclose(est.predict(X[10:27]), whole[10:27], rtol=1e-5, atol=1e-6)
