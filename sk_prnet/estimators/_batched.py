@@ -19,12 +19,18 @@ An epoch runs the full batches as steps ``0 .. S-1`` (a network with fewer full 
 is masked from the step on), then one step per distinct size of last, partial batches; a
 network whose training is done is masked for the whole epoch. The step tensors of an epoch
 are gathered at once from all networks' samples, each network's rows in its own epoch
-permutation. The ranking loss is computed for the networks with ``alpha > 0`` only.
-Each network still sees its own batches in its own order; only the interleaving across
-networks changes, and they are independent. A masked network's update is an exact no-op
-(see :meth:`BatchedMLP._update`), as is the ranking head's where the estimator's own step
-leaves it without a gradient (``alpha = 0``, or a batch with fewer than two counted
-pairs): torch's SGD skips such a parameter entirely (no weight decay, no momentum).
+permutation. Each network still sees its own batches in its own order; only the
+interleaving across networks changes, and they are independent.
+
+The networks with ``alpha > 0`` are put first (``R`` of them): the ranking loss and the pair
+head's per-sample projection (its "sides", a tensor of its own) are computed for those
+only. The update is the one of the network's own ``fit``: torch's fused SGD kernel (the
+default, :mod:`._optim`; one call for the whole stacked tensors when every network takes
+the step with the same SGD settings, else on each network's slices) or, for an estimator
+with ``optimizer__fused=False``, torch's unfused rule. A network, or a pair head, that does
+not take a step is left out of it bit for bit, as torch's SGD skips a parameter without a
+gradient (``alpha = 0``, or a batch with fewer than two counted pairs: no weight decay, no
+momentum).
 """
 
 import numpy as np
@@ -49,17 +55,24 @@ class BatchedMLP:
     """
 
     def __init__(self, estimators, prepared):
-        self.ests, self.preps = list(estimators), list(prepared)
+        estimators = list(estimators)
+        specs = [adapter.loss_spec(e) for e in estimators]
+        # the networks with alpha > 0 first (stable): the pair head's rows then are the
+        # first R networks' (slices, not gathers); ``order[m]`` is the caller's index of m
+        self.order = np.argsort([not s[2] > 0 for s in specs], kind="stable")
+        self.ests = [estimators[i] for i in self.order]
+        self.preps = [prepared[i] for i in self.order]
+        specs = [specs[i] for i in self.order]
         first = self.ests[0]
         self.M = len(self.ests)
         self.device = first.device_
         self.batch_size = int(first.batch_size)
         self.pairing = first.pairing
         self.max_epochs = adapter.epoch_cap(first)
-        specs = [adapter.loss_spec(e) for e in self.ests]
         self.class_counts, _, _, self.T = specs[0]
+        self.ranked = np.array([s[2] > 0 for s in specs])
+        self.R = R = int(self.ranked.sum())  # the networks with a ranking loss: 0 .. R-1
         layers = [adapter.linear_layers(e) for e in self.ests]
-        self.C = layers[0][1].out_features  # task outputs; the pair head's columns follow
         self.n = np.array([len(p.data) for p in self.preps])
         dev = self.device
         # every network's samples stacked (rows offsets[m] ..): a block of steps is then one
@@ -75,8 +88,11 @@ class BatchedMLP:
             for t, w in zip(task, weight)
         ])  # fmt: skip
 
-        def stack(get):
-            return torch.stack([get(*lay).detach() for lay in layers]).to(dev).clone()
+        def stack(get, networks=layers):
+            tensors = [get(*lay).detach() for lay in networks]
+            if not tensors:  # no network ranks: an empty pair head
+                return get(*layers[0]).detach().new_empty((0, *get(*layers[0]).shape)).to(dev)
+            return torch.stack(tensors).to(dev).clone()
 
         # weights stored transposed, (M, in, out): every matmul of the step and of its
         # backward then reads and writes contiguous matrices (no transposing copies)
@@ -86,28 +102,36 @@ class BatchedMLP:
                 stack(lambda b, t, s, i=i: b[i].weight.t()),
                 stack(lambda b, t, s, i=i: b[i].bias),
             ]
+        # the task head, then the pair head's sides of the R ranked networks only (the
+        # others' never train): separate tensors, so that each network's sides are one
+        # contiguous slice an update can leave out (a batch without counted pairs)
         params += [
-            stack(lambda b, t, s: torch.cat([t.weight, s.weight]).t()),
-            stack(lambda b, t, s: torch.cat([t.bias, s.bias])),
-        ]
+            stack(lambda b, t, s: t.weight.t()), stack(lambda b, t, s: t.bias),
+            stack(lambda b, t, s: s.weight.t(), layers[:R]),
+            stack(lambda b, t, s: s.bias, layers[:R]),
+        ]  # fmt: skip
         self.params = [p.requires_grad_() for p in params]
         self.bufs = [torch.zeros_like(p) for p in params]
+        # per network views of the weights and buffers (for updates of some networks only)
+        self._views = [(p.detach().unbind(0), b.unbind(0)) for p, b in zip(params, self.bufs)]
         col = lambda values: torch.tensor(values, dtype=torch.float32, device=dev)  # noqa: E731
         self.lr = col([float(e.lr) for e in self.ests])
         self.momentum = col([float(e.momentum) for e in self.ests])
         self.weight_decay = col([float(e.weight_decay) for e in self.ests])
+        # networks whose own fit runs torch's fused SGD kernel get that kernel here too (its
+        # rounding), grouped by their SGD settings (one call a group); the others get the
+        # unfused rule (SGD(fused=False))
+        self.fused = np.array([adapter.fused_sgd(e) for e in self.ests])
+        self.sgd_groups = {}
+        for m in np.flatnonzero(self.fused):
+            e = self.ests[m]
+            key = (float(e.lr), float(e.momentum), float(e.weight_decay))
+            self.sgd_groups.setdefault(key, np.zeros(self.M, bool))[m] = True
         # L_task + alpha * scale * L_rank (scale: n_targets for classifiers, 1 for regressors)
-        self.rank_coef = col([s[1] * s[2] for s in specs])
-        self.ranked = np.array([s[2] > 0 for s in specs])
-        # the ranking loss is computed for the networks with alpha > 0 only (None: all)
-        self.rank_index = None
-        if not self.ranked.all():
-            self.rank_index = torch.as_tensor(np.flatnonzero(self.ranked), device=self.device)
-        # network m's position among the ranked networks
-        self.rank_pos = {m: r for r, m in enumerate(np.flatnonzero(self.ranked))}
+        self.rank_coef = col([s[1] * s[2] for s in specs[:R]])
         self.touched = np.zeros(self.M, bool)  # backbone and task head updated at least once
         self.rank_touched = np.zeros(self.M, bool)
-        self._masks = {}
+        self._masks, self._coefs = {}, {}
 
     # ------------------------------------------------------------------ epochs
     def fit(self):
@@ -121,8 +145,9 @@ class BatchedMLP:
         Returns
         -------
         errors : list of (int, Exception)
-            Networks whose loss stopped being finite (stopped there, as their own ``fit``
-            would, with its :class:`~sk_prnet.TrainingDivergedError`).
+            Networks (their index in ``estimators``) whose loss stopped being finite
+            (stopped there, as their own ``fit`` would, with its
+            :class:`~sk_prnet.TrainingDivergedError`).
 
         Raises
         ------
@@ -164,7 +189,7 @@ class BatchedMLP:
                         stopped = adapter.end_epoch(ests[m], preps[m], epoch_loss[m], steps)
                     except FloatingPointError as exc:  # TrainingDivergedError
                         alive[m] = False
-                        errors.append((m, exc))
+                        errors.append((int(self.order[m]), exc))
                         adapter.abandon(ests[m])
                     else:
                         if stopped:
@@ -225,10 +250,10 @@ class BatchedMLP:
         index = np.zeros((S, M, size), np.int64)  # masked rows: sample 0, weight 0
         active = np.zeros((S, M), bool)
         rank = np.zeros((S, M), bool)
-        any_rank = bool(self.ranked.any())
+        any_rank = self.R > 0
         if any_rank:
             na = size // 2 if self.pairing == "split" else size
-            shape = (S, len(self.rank_pos), na, na, T)  # the ranked networks only
+            shape = (S, self.R, na, na, T)  # the ranked networks only
             codes_t = torch.full(shape, IGNORE, dtype=torch.long, device=dev)
         for m, (first, k) in entries.items():
             if k == 0:
@@ -242,7 +267,7 @@ class BatchedMLP:
                 rank[have, m] = True
                 if have:
                     rows = slice(0, len(have)) if have[-1] == len(have) - 1 else have
-                    codes_t[rows, self.rank_pos[m]] = torch.stack([mine[j] for j in have])
+                    codes_t[rows, m] = torch.stack([mine[j] for j in have])
         # index_select on the flat rows: several times faster than advanced indexing
         flat = torch.from_numpy(index.reshape(-1)).to(dev)
         X = self.inputs.index_select(0, flat).view(S, M, size, -1)
@@ -253,7 +278,7 @@ class BatchedMLP:
         rank_w = None
         if any_rank:
             counted = codes_t != IGNORE
-            W_r = W if self.rank_index is None else W.index_select(1, self.rank_index)
+            W_r = W[:, : self.R]
             if self.pairing == "split":
                 h = size // 2
                 wa, wb = W_r[:, :, :h], W_r[:, :, h : 2 * h]
@@ -286,7 +311,7 @@ class BatchedMLP:
 
     def _losses(self, x, y, task_w, rank_w):
         """Per-network task losses ``(M,)`` and ranking losses of one step (of the
-        networks in ``rank_index`` only, when some have ``alpha = 0``).
+        R ranked networks only, when some have ``alpha = 0``).
 
         The cross-entropies put the classes first (``(K, M, ...)``), as the estimators do
         (:func:`sk_prnet.modules.pairing.class_first_nll`): ``log_softmax`` over a last axis
@@ -297,12 +322,11 @@ class BatchedMLP:
         :meth:`_block`; ``rank_w = (w, relation)``).
         """
         h = x
-        *layers, Wh, bh = self.params
+        *layers, Wt, bt, Ws, bs = self.params
         for W, b in zip(layers[::2], layers[1::2]):
             h = torch.relu(torch.baddbmm(b.unsqueeze(1), h, W))
-        out = torch.baddbmm(bh.unsqueeze(1), h, Wh)
-        C, T = self.C, self.T
-        task_out = out[..., :C]
+        task_out = torch.baddbmm(bt.unsqueeze(1), h, Wt)
+        T = self.T
         counts = self.class_counts
         if counts is None:
             task = ((task_out - y).square() * task_w).sum((1, 2))
@@ -318,9 +342,7 @@ class BatchedMLP:
             task = (nll * task_w).sum((1, 2))
         if rank_w is None:
             return task, None
-        proj = out[..., C:]
-        if self.rank_index is not None:
-            proj = proj.index_select(0, self.rank_index)
+        proj = torch.baddbmm(bs.unsqueeze(1), h[: self.R], Ws)
         m = 3 * T
         if self.pairing == "split":
             half = x.shape[1] // 2
@@ -342,13 +364,13 @@ class BatchedMLP:
         task, rank_loss = self._losses(x, y, task_w, rank_w)
         if rank_loss is None or not rank.any():
             loss = task
-        else:
-            coef = self.rank_coef * torch.as_tensor(rank, device=self.device)
-            if self.rank_index is None:
-                loss = task + coef * rank_loss
-            else:  # rank_loss holds the ranked networks' losses only
-                coef = coef.index_select(0, self.rank_index)
-                loss = task.index_add(0, self.rank_index, coef * rank_loss)
+        else:  # rank_loss holds the R ranked networks' losses (the first R)
+            key = rank.tobytes()
+            if key not in self._coefs:
+                on = torch.as_tensor(rank[: self.R], device=self.device)
+                self._coefs[key] = self.rank_coef * on
+            ranked = task[: self.R] + self._coefs[key] * rank_loss
+            loss = ranked if self.R == self.M else torch.cat([ranked, task[self.R :]])
         loss.sum().backward()
         self._update(active, rank)
         self.touched |= active
@@ -356,76 +378,123 @@ class BatchedMLP:
         return loss.detach()
 
     def _update(self, active, rank):
-        """torch.optim.SGD's step (momentum, weight decay, no dampening) per network.
+        """One SGD step (momentum, weight decay, no dampening) of the networks that took it.
 
-        ``d = g + wd * p; buf = momentum * buf + d; p = p - lr * buf``, with a zero first
-        buffer (``momentum * 0 + d`` is torch's first ``buf = d``). Where a network (or its
-        ranking head) is masked, its gradient is exactly zero and the factors become
-        ``wd = 0``, ``momentum = 1``, ``lr = 0``: ``buf`` and ``p`` stay bit for bit.
+        A network's backbone and task head are updated where it is ``active``, its pair
+        head's sides where it also ranked (``rank``): as in its own ``fit``, where torch's
+        SGD skips a parameter without a gradient. Networks whose ``fit`` runs torch's fused
+        SGD kernel get that kernel (one call per group of equal SGD settings, on whole
+        tensors when every network of the step is in it, else on each network's slices);
+        the others get :meth:`_unfused_update`. Every buffer starts at zero: ``momentum * 0 +
+        d`` is torch's first ``buf = d`` (as ``fit`` primes a late buffer,
+        :func:`~sk_prnet.estimators._optim.prime_momentum_buffers`).
         """
-        wd, mom, nlr = self._mask_factors(active, rank)
+        rank = rank & active
         with torch.no_grad():
-            for p, buf, w, mo, lr in zip(self.params, self.bufs, wd, mom, nlr):
-                d = p.grad.addcmul_(p, w)  # the gradient is this step's own tensor
-                # mul_ + add_ as torch's SGD (addcmul would fuse them: other rounding)
-                buf.mul_(mo).add_(d)
-                p.addcmul_(buf, lr)
+            if not self.fused.all():
+                self._unfused_update(active & ~self.fused, rank & ~self.fused)
+            for (lr, momentum, decay), parts in self._fused_plan(active, rank):
+                params, grads, bufs = [], [], []
+                for i, chosen in parts:
+                    p = self.params[i]
+                    if p.grad is None:  # no ranking in this step: the sides have no gradient
+                        continue
+                    if chosen is None:  # the whole tensor
+                        params.append(p.detach())
+                        grads.append(p.grad)
+                        bufs.append(self.bufs[i])
+                        continue
+                    views, buf_views = self._views[i]
+                    grad_views = p.grad.unbind(0)
+                    params += [views[m] for m in chosen]
+                    grads += [grad_views[m] for m in chosen]
+                    bufs += [buf_views[m] for m in chosen]
+                if params:
+                    torch._fused_sgd_(
+                        params, grads, bufs if momentum else [], weight_decay=decay,
+                        momentum=momentum, lr=lr, dampening=0.0, nesterov=False,
+                        maximize=False, is_first_step=False,
+                    )  # fmt: skip
+
+    def _rows(self, i, active, rank):
+        """The networks whose rows of parameter ``i`` a step updates (the sides' rows are
+        the R ranked networks')."""
+        return active if i < len(self.params) - 2 else rank[: self.R]
+
+    def _fused_plan(self, active, rank):
+        """Per SGD group, ``(i, rows)``: parameter ``i`` updated whole (``rows=None``) or in
+        the rows of ``rows`` only (cached per mask: a few kinds of step an epoch)."""
+        key = ("fused", active.tobytes(), rank.tobytes())
+        if key not in self._masks:
+            plan = []
+            for settings, members in self.sgd_groups.items():
+                parts = []
+                for i in range(len(self.params)):
+                    on = self._rows(i, active & members, rank & members)
+                    if on.all():
+                        parts.append((i, None))
+                    elif on.any():
+                        parts.append((i, np.flatnonzero(on).tolist()))
+                plan.append((settings, parts))
+            self._masks[key] = plan
+        return self._masks[key]
+
+    def _unfused_update(self, active, rank):
+        """torch.optim.SGD's unfused step, per network.
+
+        ``d = g + wd * p; buf = momentum * buf + d; p = p - lr * buf``. Where a network (or
+        its sides) is masked the factors become ``wd = 0``, ``momentum = 1``, ``lr = 0`` and
+        its gradient is zeroed (it is exactly zero, unless the network is one of the fused
+        kernel's): ``buf`` and ``p`` stay bit for bit.
+        """
+        wd, mom, nlr, keep = self._mask_factors(active, rank)
+        for p, buf, w, mo, lr, k in zip(self.params, self.bufs, wd, mom, nlr, keep):
+            if p.grad is None:  # no ranking in this step: the sides have no gradient
+                continue
+            # a new tensor: the fused kernel still reads the other networks' gradients
+            d = (p.grad * k).addcmul_(p, w)
+            # mul_ + add_ as torch's SGD (addcmul would fuse them: other rounding)
+            buf.mul_(mo).add_(d)
+            p.addcmul_(buf, lr)
 
     def _mask_factors(self, active, rank):
-        key = (active.tobytes(), rank.tobytes())
+        key = ("unfused", active.tobytes(), rank.tobytes())
         if key not in self._masks:
-            dev = self.device
-            a = torch.as_tensor(active, device=dev)
-            r = torch.as_tensor(rank & active, device=dev)
-            n_head = self.params[-1].shape[-1]
-            head = torch.zeros(self.M, n_head, dtype=torch.bool, device=dev)
-            head[:, : self.C] = a[:, None]
-            head[:, self.C :] = r[:, None]
-            factors = ([], [], [])
-            n_layer_params = len(self.params) - 2
+            factors = ([], [], [], [])
             for i, p in enumerate(self.params):
-                # masks broadcast over a parameter's (M, in, out) or (M, out) shape
-                if i < n_layer_params:
-                    mask = a.view(self.M, *([1] * (p.ndim - 1)))
-                else:
-                    mask = head.view(self.M, *([1] * (p.ndim - 2)), n_head)
-                shape = (self.M,) + (1,) * (p.ndim - 1)
-                factors[0].append(mask * self.weight_decay.view(shape))
-                factors[1].append(torch.where(mask, self.momentum.view(shape), 1.0))
-                factors[2].append(mask * -self.lr.view(shape))
+                on = self._rows(i, active, rank)
+                rows = len(on)
+                # (rows, 1, ...) columns broadcast over a parameter's (rows, in, out) or
+                # (rows, out)
+                shape = (rows,) + (1,) * (p.ndim - 1)
+                mask = torch.as_tensor(on, device=self.device).view(shape)
+                factors[0].append(mask * self.weight_decay[:rows].view(shape))
+                factors[1].append(torch.where(mask, self.momentum[:rows].view(shape), 1.0))
+                factors[2].append(mask * -self.lr[:rows].view(shape))
+                factors[3].append(mask.to(torch.float32))
             self._masks[key] = factors
         return self._masks[key]
 
     def _write_back(self):
         """Copy each network's weights and momentum buffers back to its estimator."""
-        n_layer_params = len(self.params) - 2
+        n_task = len(self.params) - 2
         with torch.no_grad():
             for m, est in enumerate(self.ests):
-                _, task, sides = adapter.linear_layers(est)
                 tensors, buffers = [], []
                 for i, (p, buf) in enumerate(zip(self.params, self.bufs)):
-                    value, b = p[m], buf[m]
-                    if value.ndim == 2:  # stored transposed
-                        value, b = value.t(), b.t()
-                    if i < n_layer_params:
-                        tensors.append(value)
-                        buffers.append(b if self.touched[m] else None)
+                    if i >= n_task and m >= self.R:  # alpha = 0: the sides never trained
+                        sides = adapter.linear_layers(est)[2]
+                        tensors.append(sides.weight if p.ndim == 3 else sides.bias)
+                        buffers.append(None)
                         continue
-                    split = [self.C, value.shape[0] - self.C]
-                    t_val, s_val = value.split(split)
-                    t_buf, s_buf = b.split(split)
-                    tensors += [t_val, s_val]
-                    buffers += [t_buf if self.touched[m] else None,
-                                s_buf if self.rank_touched[m] else None]  # fmt: skip
-                # order: layers' (weight, bias), then task weight, task bias, sides weight...
-                adapter.write_back(est, _layer_order(tensors, n_layer_params),
-                                   _layer_order(buffers, n_layer_params))  # fmt: skip
-
-
-def _layer_order(items, n_layer_params):
-    """``[layers..., Wt, Ws, bt, bs]`` -> ``[layers..., Wt, bt, Ws, bs]``."""
-    wt, ws, bt, bs = items[n_layer_params:]
-    return items[:n_layer_params] + [wt, bt, ws, bs]
+                    value, b = p[m], buf[m]
+                    if value.ndim == 2:  # weights are stored transposed
+                        value, b = value.t(), b.t()
+                    touched = self.touched[m] if i < n_task else self.rank_touched[m]
+                    tensors.append(value)
+                    buffers.append(b if touched else None)
+                # the order of adapter.linear_layers: (weight, bias) per layer and head
+                adapter.write_back(est, tensors, buffers)
 
 
 def _on_classes(weight, labels, n_classes):

@@ -21,6 +21,7 @@ training loop (``_training.TrainingLoopMixin``) is re-wired here (the equivalenc
   at once instead of slicing them one by one);
 * :func:`linear_layers`, :func:`write_back` read and set the module's weights and the
   optimizer's momentum buffers;
+* :func:`fused_sgd` whether its SGD runs torch's fused kernel;
 * :func:`loss_spec` the loss's shape (classes per output, the ranking term's scale);
 * :func:`begin_training`, :func:`begin_epoch`, :func:`end_epoch`, :func:`end_training`
   keep the per-fit ``_run`` record, the history, the step counters, the callbacks (the
@@ -231,6 +232,12 @@ def linear_layers(est):
     if not isinstance(task, nn.Linear) or module.pair_head.hidden is not None:
         raise ValueError("batched training needs single-layer task and ranking heads")
     return layers, task, module.pair_head.sides
+
+
+def fused_sgd(est):
+    """Whether ``est``'s own ``fit`` updates with torch's fused SGD kernel (its optimizer's
+    ``fused`` flag, set by :func:`._optim.optimizer_arguments` or by the user)."""
+    return bool(est.optimizer_.param_groups[0].get("fused"))
 
 
 def loss_spec(est):

@@ -63,7 +63,9 @@ def _fit_both(estimators, Xs, ys, params, **kwargs):
 SIZES = (70, 57, 49)
 SETTINGS = [
     dict(alpha=0.0, lr=0.02, random_state=0),
-    dict(alpha=1.0, epsilon=0.5, lr=0.03, momentum=0.5, weight_decay=1e-3, random_state=1),
+    # torch's unfused SGD (fit's default is the fused kernel): the engine follows each one
+    dict(alpha=1.0, epsilon=0.5, lr=0.03, momentum=0.5, weight_decay=1e-3, random_state=1,
+         optimizer__fused=False),
     dict(alpha=0.5, epsilon=0.2, lr=0.01, momentum=0.0, weight_decay=0.0, random_state=2),
 ]
 
@@ -87,6 +89,18 @@ def test_each_network_equals_its_own_fit(kind, pairing):
     # the alpha = 0 network's ranking head is never trained: it keeps its initial weights
     head0 = fitted[0].module_.pair_head.sides.weight.detach()
     assert _rel(head0, own[0].module_.pair_head.sides.weight.detach()) == 0
+
+
+@pytest.mark.parametrize("alphas", [(0.0, 0.0), (1.0, 1.0)])
+def test_networks_that_all_rank_or_none_does(alphas):
+    X, ratings, _ = _data()
+    y = (ratings[:, 0] > 5).astype(int)
+    nets = [PRNetClassifier(max_epochs=2, batch_size=16, device="cpu", random_state=i,
+                            alpha=a) for i, a in enumerate(alphas)]  # fmt: skip
+    params = [dict(ranking_target=ratings[:70, 0]), dict(ranking_target=ratings[:, 0])]
+    fitted, own = _fit_both(nets, [X[:70], X], [y[:70], y], params)
+    for b, o in zip(fitted, own):
+        assert_same_fit(b, o, X)
 
 
 def test_weights_multi_output_and_continued_training():
@@ -159,7 +173,10 @@ def test_any_fold_sizes(sizes):
 def test_a_diverging_network_does_not_stop_the_others():
     X, ratings, _ = _data()
     nets = [
-        PRNetRegressor(max_epochs=2, batch_size=16, device="cpu", random_state=0, lr=0.02),
+        # alpha = 0 first: the engine trains the ranked networks first, and still names
+        # the diverging one by its place in the caller's list
+        PRNetRegressor(max_epochs=2, batch_size=16, device="cpu", random_state=0, lr=0.02,
+                       alpha=0.0),
         PRNetRegressor(max_epochs=2, batch_size=16, device="cpu", random_state=1, lr=5.0),
     ]
     ys = [(ratings[:, 0] - 5) / 4, ratings[:, 0] * 1e4]
