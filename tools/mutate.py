@@ -121,6 +121,11 @@ GROUPS = {
         ["tests/experiments/test_batched_runs.py"],
     ),
     "store": (["sk_prnet/experiments/store.py"], ["tests/experiments/test_store.py"]),
+    # the batched training engine: every mutant is judged by batched fits against real fits
+    "engine": (
+        ["sk_prnet/estimators/_batched.py"],
+        ["tests/estimators/test_fit_batched.py"],
+    ),
 }
 
 STATUSES = ("killed", "survived", "no_tests", "timeout", "suspicious", "skipped", "segfault")

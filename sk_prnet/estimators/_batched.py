@@ -89,10 +89,10 @@ class BatchedMLP:
         ])  # fmt: skip
 
         def stack(get, networks=layers):
-            tensors = [get(*lay).detach() for lay in networks]
-            if not tensors:  # no network ranks: an empty pair head
-                return get(*layers[0]).detach().new_empty((0, *get(*layers[0]).shape)).to(dev)
-            return torch.stack(tensors).to(dev).clone()
+            if not networks:  # no network ranks: an empty pair head
+                first = get(*layers[0]).detach()
+                return first.new_empty((0, *first.shape)).to(dev)
+            return torch.stack([get(*lay).detach() for lay in networks]).to(dev).clone()
 
         # weights stored transposed, (M, in, out): every matmul of the step and of its
         # backward then reads and writes contiguous matrices (no transposing copies)
