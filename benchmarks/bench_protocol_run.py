@@ -117,7 +117,7 @@ def main():
             f"stored metrics: {len(a)} values, {int((diff > 0).sum())} differ "
             f"(largest difference {diff.max():.3g})"
         )
-        for key, value in diff[diff > 0].items():  # which units, targets and metrics
+        for key in diff[diff > 0].index:  # which units, targets and metrics
             print(f"  {dict(zip(keys, key))}: {a[key]:.4f} against {b[key]:.4f}")
 
 

@@ -233,7 +233,7 @@ class BatchedMLP:
             block = self._block(orders, codes, entries, size)
             if block is None:
                 continue
-            steps = [self._step(size, *block["args"][j], block["active"][j], block["rank"][j])
+            steps = [self._step(*block["args"][j], block["active"][j], block["rank"][j])
                      for j in range(block["n_steps"])]  # fmt: skip
             out.append((steps, block["sizes"], block["active"]))
         return out
@@ -243,7 +243,7 @@ class BatchedMLP:
         """``(S, M, ...)`` step tensors of one batch size: ``entries[m] = (first, count)``
         are network m's batches of that size (``first`` its position in the epoch), each
         gathered from the stacked samples in its epoch order."""
-        S = max((count for _, count in entries.values()), default=0)
+        S = max(count for _, count in entries.values())
         if S == 0:
             return None
         M, T, dev, B = self.M, self.T, self.device, self.batch_size
@@ -357,7 +357,7 @@ class BatchedMLP:
         picked = F.log_softmax(logits, 0).gather(0, relation)[0]
         return task, -(picked * pair_w).sum((1, 2, 3))
 
-    def _step(self, size, x, y, task_w, rank_w, active, rank):
+    def _step(self, x, y, task_w, rank_w, active, rank):
         """One SGD step of every network; returns their losses ``(M,)`` (detached)."""
         for p in self.params:
             p.grad = None

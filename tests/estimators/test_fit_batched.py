@@ -91,16 +91,47 @@ def test_each_network_equals_its_own_fit(kind, pairing):
     assert _rel(head0, own[0].module_.pair_head.sides.weight.detach()) == 0
 
 
-@pytest.mark.parametrize("alphas", [(0.0, 0.0), (1.0, 1.0)])
+@pytest.mark.parametrize("alphas", [(0.0,), (0.0, 0.0), (1.0, 1.0)])
 def test_networks_that_all_rank_or_none_does(alphas):
     X, ratings, _ = _data()
     y = (ratings[:, 0] > 5).astype(int)
     nets = [PRNetClassifier(max_epochs=2, batch_size=16, device="cpu", random_state=i,
                             alpha=a) for i, a in enumerate(alphas)]  # fmt: skip
-    params = [dict(ranking_target=ratings[:70, 0]), dict(ranking_target=ratings[:, 0])]
-    fitted, own = _fit_both(nets, [X[:70], X], [y[:70], y], params)
+    sizes = (70, 90)[: len(nets)]
+    params = [dict(ranking_target=ratings[:n, 0]) for n in sizes]
+    fitted, own = _fit_both(nets, [X[:n] for n in sizes], [y[:n] for n in sizes], params)
     for b, o in zip(fitted, own):
         assert_same_fit(b, o, X)
+
+
+def _momentum_buffers(est):
+    state = est.optimizer_.state
+    return {name: state[p]["momentum_buffer"] for name, p in est.module_.named_parameters()
+            if "momentum_buffer" in state.get(p, {})}  # fmt: skip
+
+
+def test_batches_without_pairs_leave_the_pair_head_alone():
+    # rank groups: only pairs inside a group count, so some batches of an epoch have fewer
+    # than two counted pairs (no ranking loss; the pair head takes no step, as in fit) and
+    # others do, in any order; a network whose groups are all singletons never ranks (its
+    # pair head keeps its initial weights and gets no momentum buffer). The first network has
+    # no full batch at all (12 samples, batch 16).
+    X, ratings, rng = _data()
+    y = (ratings[:, 0] > 5).astype(int)
+    sizes = (12, 90, 90)
+    groups = [rng.integers(0, 3, 12), rng.integers(0, 25, 90), np.arange(90)]
+    nets = [PRNetClassifier(max_epochs=3, batch_size=16, device="cpu", random_state=i,
+                            alpha=1.0, weight_decay=1e-3) for i in range(3)]  # fmt: skip
+    params = [dict(ranking_target=ratings[:n, 0], rank_groups=g) for n, g in zip(sizes, groups)]
+    fitted, own = _fit_both(nets, [X[:n] for n in sizes], [y[:n] for n in sizes], params)
+    for b, o in zip(fitted, own):
+        assert_same_fit(b, o, X)
+        mine, theirs = _momentum_buffers(b), _momentum_buffers(o)
+        assert mine.keys() == theirs.keys()
+        for name in mine:
+            assert _rel(mine[name], theirs[name]) < RTOL, name
+    assert not any("pair_head" in name for name in _momentum_buffers(fitted[2]))
+    assert any("pair_head" in name for name in _momentum_buffers(fitted[1]))
 
 
 def test_weights_multi_output_and_continued_training():
@@ -255,11 +286,19 @@ def test_auto_epochs_follow_each_networks_budget():
     ]  # fmt: skip
     ys = [(ratings[:n, 0] > 5).astype(int) for n in sizes]
     params = [dict(ranking_target=ratings[:n, 0]) for n in sizes]
-    fitted, own = _fit_both(nets, [X[:n] for n in sizes], ys, params)
+    # a regressor whose fit ends by keeping a reference set (rank_blend): finished by the
+    # engine as its own fit finishes, also when its budget stops it before the others
+    for i, n in enumerate((60, 260)):
+        nets.append(PRNetRegressor(**base, alpha=1.0, rank_blend=0.25, random_state=3 + i))
+        ys.append((ratings[:n, 1] - 5) / 4)
+        params.append({})
+    fitted, own = _fit_both(nets, [X[:n] for n in sizes + (60, 260)], ys, params)
     epochs = [len(o.history_) for o in own]
-    assert len(set(epochs)) == 3  # the budget gave each network its own epoch count
+    assert len(set(epochs[:3])) == 3  # the budget gave each network its own epoch count
+    assert epochs[3] != epochs[4]  # one regressor stops while the other goes on
     for b, o in zip(fitted, own):
         assert_same_fit(b, o, X)
+    assert all(len(b.rank_maps_) == 1 for b in fitted[3:])
 
 
 def test_a_loss_plateau_rule_is_refused_or_falls_back():
