@@ -57,8 +57,8 @@ class BatchedMLP:
     def __init__(self, estimators, prepared):
         estimators = list(estimators)
         specs = [adapter.loss_spec(e) for e in estimators]
-        # the networks with alpha > 0 first (stable): the pair head's rows then are the
-        # first R networks' (slices, not gathers); ``order[m]`` is the caller's index of m
+        # the networks with alpha > 0 first (stable): the ranking loss then takes the first R
+        # networks (a slice, not a gather); ``order[m]`` is the caller's index of m
         self.order = np.argsort([not s[2] > 0 for s in specs], kind="stable")
         self.ests = [estimators[i] for i in self.order]
         self.preps = [prepared[i] for i in self.order]
@@ -88,11 +88,8 @@ class BatchedMLP:
             for t, w in zip(task, weight)
         ])  # fmt: skip
 
-        def stack(get, networks=layers):
-            if not networks:  # no network ranks: an empty pair head
-                first = get(*layers[0]).detach()
-                return first.new_empty((0, *first.shape)).to(dev)
-            return torch.stack([get(*lay).detach() for lay in networks]).to(dev).clone()
+        def stack(get):
+            return torch.stack([get(*lay).detach() for lay in layers]).to(dev).clone()
 
         # weights stored transposed, (M, in, out): every matmul of the step and of its
         # backward then reads and writes contiguous matrices (no transposing copies)
@@ -102,13 +99,12 @@ class BatchedMLP:
                 stack(lambda b, t, s, i=i: b[i].weight.t()),
                 stack(lambda b, t, s, i=i: b[i].bias),
             ]
-        # the task head, then the pair head's sides of the R ranked networks only (the
-        # others' never train): separate tensors, so that each network's sides are one
-        # contiguous slice an update can leave out (a batch without counted pairs)
+        # the task head, then the pair head's per-sample projection ("sides"): separate
+        # tensors, so that an update can leave out the sides alone (alpha = 0, or a batch
+        # without counted pairs), the ranked networks' being the first R rows
         params += [
             stack(lambda b, t, s: t.weight.t()), stack(lambda b, t, s: t.bias),
-            stack(lambda b, t, s: s.weight.t(), layers[:R]),
-            stack(lambda b, t, s: s.bias, layers[:R]),
+            stack(lambda b, t, s: s.weight.t()), stack(lambda b, t, s: s.bias),
         ]  # fmt: skip
         self.params = [p.requires_grad_() for p in params]
         self.bufs = [torch.zeros_like(p) for p in params]
@@ -129,9 +125,10 @@ class BatchedMLP:
             self.sgd_groups.setdefault(key, np.zeros(self.M, bool))[m] = True
         # L_task + alpha * scale * L_rank (scale: n_targets for classifiers, 1 for regressors)
         self.rank_coef = col([s[1] * s[2] for s in specs[:R]])
+        self._prefixes = {}  # (parameter, k): views of its first k rows
         self.touched = np.zeros(self.M, bool)  # backbone and task head updated at least once
         self.rank_touched = np.zeros(self.M, bool)
-        self._masks, self._coefs = {}, {}
+        self._masks = {}
 
     # ------------------------------------------------------------------ epochs
     def fit(self):
@@ -288,6 +285,10 @@ class BatchedMLP:
             # does not count; torch.where, not a product with the bool mask: no conversion)
             pair_w = torch.where(counted, wa[:, :, :, None, :] * wb[:, :, None, :, :], 0.0)
             pair_w = pair_w / counted.sum((2, 3, 4), keepdim=True).clamp_min(1)
+            # times -alpha * scale where the network ranks in the step (0 where it does not):
+            # the step's sum of picked log-probabilities is then the loss's ranking term
+            on = torch.as_tensor(rank[:, : self.R], dtype=torch.float32, device=dev)
+            pair_w = pair_w * (on * -self.rank_coef)[:, :, None, None, None]
             # the step picks each pair's log-probability of its relation (class index;
             # an uncounted pair picks class 0 with weight 0)
             rank_w = (pair_w, codes_t.clamp_min(0).unsqueeze(1))
@@ -310,16 +311,16 @@ class BatchedMLP:
         return counts is not None and counts.count(counts[0]) == len(counts)
 
     def _losses(self, x, y, task_w, rank_w):
-        """Per-network task losses ``(M,)`` and ranking losses of one step (of the
-        R ranked networks only, when some have ``alpha = 0``).
+        """Per-network task losses ``(M,)`` and ranking terms ``(R,)`` of one step (the
+        ranked networks': ``alpha * scale * L_rank``, 0 where a network does not rank).
 
         The cross-entropies put the classes first (``(K, M, ...)``), as the estimators do
         (:func:`sk_prnet.modules.pairing.class_first_nll`): ``log_softmax`` over a last axis
         of 2 or 3 classes is several times slower. The task loss is then ``-sum(log_softmax
         * w)`` with ``w`` the sample's weight in its model's mean on the target class, zero
-        elsewhere; the ranking loss ``-sum(w * log_softmax[relation])`` with ``w`` the
-        pair's weight in its model's mean over counted pairs (both built once per epoch by
-        :meth:`_block`; ``rank_w = (w, relation)``).
+        elsewhere; the ranking term ``sum(w * log_softmax[relation])`` with ``w`` the
+        pair's weight in its model's mean over counted pairs times ``-alpha * scale`` (both
+        built once per epoch by :meth:`_block`; ``rank_w = (w, relation)``).
         """
         h = x
         *layers, Wt, bt, Ws, bs = self.params
@@ -342,7 +343,9 @@ class BatchedMLP:
             task = (nll * task_w).sum((1, 2))
         if rank_w is None:
             return task, None
-        proj = torch.baddbmm(bs.unsqueeze(1), h[: self.R], Ws)
+        proj = torch.baddbmm(bs.unsqueeze(1), h, Ws)
+        if self.R < self.M:
+            proj = proj[: self.R]
         m = 3 * T
         if self.pairing == "split":
             half = x.shape[1] // 2
@@ -355,22 +358,17 @@ class BatchedMLP:
         logits = a.unsqueeze(3) + b.unsqueeze(2)
         pair_w, relation = rank_w
         picked = F.log_softmax(logits, 0).gather(0, relation)[0]
-        return task, -(picked * pair_w).sum((1, 2, 3))
+        return task, (picked * pair_w).sum((1, 2, 3))
 
     def _step(self, x, y, task_w, rank_w, active, rank):
         """One SGD step of every network; returns their losses ``(M,)`` (detached)."""
         for p in self.params:
             p.grad = None
-        task, rank_loss = self._losses(x, y, task_w, rank_w)
-        if rank_loss is None or not rank.any():
+        task, ranking = self._losses(x, y, task_w, rank_w)
+        if ranking is None or not rank.any():
             loss = task
-        else:  # rank_loss holds the R ranked networks' losses (the first R)
-            key = rank.tobytes()
-            if key not in self._coefs:
-                on = torch.as_tensor(rank[: self.R], device=self.device)
-                self._coefs[key] = self.rank_coef * on
-            ranked = task[: self.R] + self._coefs[key] * rank_loss
-            loss = ranked if self.R == self.M else torch.cat([ranked, task[self.R :]])
+        else:  # the ranking terms (alpha * scale * L_rank) of the first R networks
+            loss = task + (ranking if self.R == self.M else F.pad(ranking, (0, self.M - self.R)))
         loss.sum().backward()
         self._update(active, rank)
         self.touched |= active
@@ -404,6 +402,11 @@ class BatchedMLP:
                         grads.append(p.grad)
                         bufs.append(self.bufs[i])
                         continue
+                    if isinstance(chosen, int):  # its first rows (e.g. the ranked networks')
+                        params.append(self._prefix(i, chosen))
+                        grads.append(p.grad[:chosen])
+                        bufs.append(self.bufs[i][:chosen])
+                        continue
                     views, buf_views = self._views[i]
                     grad_views = p.grad.unbind(0)
                     params += [views[m] for m in chosen]
@@ -417,13 +420,19 @@ class BatchedMLP:
                     )  # fmt: skip
 
     def _rows(self, i, active, rank):
-        """The networks whose rows of parameter ``i`` a step updates (the sides' rows are
-        the R ranked networks')."""
-        return active if i < len(self.params) - 2 else rank[: self.R]
+        """The networks whose rows of parameter ``i`` a step updates."""
+        return active if i < len(self.params) - 2 else rank
+
+    def _prefix(self, i, k):
+        """Parameter ``i``'s first ``k`` rows (a contiguous view, kept)."""
+        if (i, k) not in self._prefixes:
+            self._prefixes[i, k] = self.params[i].detach()[:k]
+        return self._prefixes[i, k]
 
     def _fused_plan(self, active, rank):
-        """Per SGD group, ``(i, rows)``: parameter ``i`` updated whole (``rows=None``) or in
-        the rows of ``rows`` only (cached per mask: a few kinds of step an epoch)."""
+        """Per SGD group, ``(i, rows)``: parameter ``i`` updated whole (``rows=None``), in
+        its first ``rows`` rows (an int) or in the rows listed (cached per mask: a few kinds
+        of step an epoch)."""
         key = ("fused", active.tobytes(), rank.tobytes())
         if key not in self._masks:
             plan = []
@@ -431,9 +440,12 @@ class BatchedMLP:
                 parts = []
                 for i in range(len(self.params)):
                     on = self._rows(i, active & members, rank & members)
-                    if on.all():
+                    k = int(on.sum())
+                    if k == self.M:
                         parts.append((i, None))
-                    elif on.any():
+                    elif k and on[:k].all():  # the first k networks (ranked ones first)
+                        parts.append((i, k))
+                    elif k:
                         parts.append((i, np.flatnonzero(on).tolist()))
                 plan.append((settings, parts))
             self._masks[key] = plan
@@ -462,15 +474,13 @@ class BatchedMLP:
         if key not in self._masks:
             factors = ([], [], [], [])
             for i, p in enumerate(self.params):
-                on = self._rows(i, active, rank)
-                rows = len(on)
-                # (rows, 1, ...) columns broadcast over a parameter's (rows, in, out) or
-                # (rows, out)
-                shape = (rows,) + (1,) * (p.ndim - 1)
-                mask = torch.as_tensor(on, device=self.device).view(shape)
-                factors[0].append(mask * self.weight_decay[:rows].view(shape))
-                factors[1].append(torch.where(mask, self.momentum[:rows].view(shape), 1.0))
-                factors[2].append(mask * -self.lr[:rows].view(shape))
+                # (M, 1, ...) columns broadcast over a parameter's (M, in, out) or (M, out)
+                shape = (self.M,) + (1,) * (p.ndim - 1)
+                mask = torch.as_tensor(self._rows(i, active, rank), device=self.device)
+                mask = mask.view(shape)
+                factors[0].append(mask * self.weight_decay.view(shape))
+                factors[1].append(torch.where(mask, self.momentum.view(shape), 1.0))
+                factors[2].append(mask * -self.lr.view(shape))
                 factors[3].append(mask.to(torch.float32))
             self._masks[key] = factors
         return self._masks[key]
@@ -482,11 +492,6 @@ class BatchedMLP:
             for m, est in enumerate(self.ests):
                 tensors, buffers = [], []
                 for i, (p, buf) in enumerate(zip(self.params, self.bufs)):
-                    if i >= n_task and m >= self.R:  # alpha = 0: the sides never trained
-                        sides = adapter.linear_layers(est)[2]
-                        tensors.append(sides.weight if p.ndim == 3 else sides.bias)
-                        buffers.append(None)
-                        continue
                     value, b = p[m], buf[m]
                     if value.ndim == 2:  # weights are stored transposed
                         value, b = value.t(), b.t()
