@@ -301,6 +301,28 @@ def test_auto_epochs_follow_each_networks_budget():
     assert all(len(b.rank_maps_) == 1 for b in fitted[3:])
 
 
+def test_an_error_during_training_leaves_no_network_finished():
+    # an error that is not an interrupt (here from a budget callback's subclass) reaches the
+    # caller, and no network is finished as if its training had completed: a rank_blend
+    # regressor does not keep its reference set (its fit would only do that at the end)
+    from sk_prnet.estimators import ConvergenceStopping
+
+    class FailsAtFirstEpochEnd(ConvergenceStopping):
+        def on_epoch_end(self, net, **kwargs):
+            raise RuntimeError("disk full")
+
+    X, ratings, _ = _data()
+    y = (ratings[:, 1] - 5) / 4
+    nets = [
+        PRNetRegressor(max_epochs=3, batch_size=16, device="cpu", random_state=i,
+                       rank_blend=0.25, callbacks=[FailsAtFirstEpochEnd(n_iter_no_change=0)])
+        for i in range(2)
+    ]  # fmt: skip
+    with pytest.raises(RuntimeError, match="disk full"):
+        fit_batched(nets, [X, X[:60]], [y, y[:60]])
+    assert not any(hasattr(net, "rank_maps_") for net in nets)
+
+
 def test_a_loss_plateau_rule_is_refused_or_falls_back():
     from sk_prnet.estimators import ConvergenceStopping
 
