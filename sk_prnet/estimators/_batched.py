@@ -381,8 +381,9 @@ class BatchedMLP:
         A network's backbone and task head are updated where it is ``active``, its pair
         head's sides where it also ranked (``rank``): as in its own ``fit``, where torch's
         SGD skips a parameter without a gradient. Networks whose ``fit`` runs torch's fused
-        SGD kernel get that kernel (one call per group of equal SGD settings, on whole
-        tensors when every network of the step is in it, else on each network's slices);
+        SGD kernel get that kernel (one call per group of equal SGD settings: on whole
+        tensors when every network takes the step, on their first rows when those are the
+        ones that do, else on each network's slices);
         the others get :meth:`_unfused_update`. Every buffer starts at zero: ``momentum * 0 +
         d`` is torch's first ``buf = d`` (as ``fit`` primes a late buffer,
         :func:`~sk_prnet.estimators._optim.prime_momentum_buffers`).
