@@ -4,6 +4,7 @@ Run by hand (not part of the test suite); results go to docs/performance.md::
 
     python benchmarks/bench_batched.py                    # M = 10, 20, 64; 20 epochs
     python benchmarks/bench_batched.py --models 20 --epochs 5 --threads 2
+    python benchmarks/bench_batched.py --models 10 --epochs 1 --threads 2 --compile
 
 The paper's EEG configuration: per network one DEAP-like fold (36 training trials x 29
 windows = 1044 samples, 100 features, arousal and valence as 2 binary outputs ranked by
@@ -111,12 +112,58 @@ def vmap_versus_bmm(m=20, repeats=200):
     return times
 
 
+def compiled_versus_eager(m=20, ranked=10, repeats=300):
+    """Forward + backward of one batched step (the engine's ops: 2 hidden layers, task loss,
+    ranking loss of ``ranked`` networks, split pairs) on random data, eager against
+    ``torch.compile`` (inductor, default mode). Milliseconds a step, and the compile time."""
+    import torch.nn.functional as F
+
+    torch.manual_seed(0)
+    n, t = 40, 2
+    half = n // 2
+    shapes = [(m, P, HIDDEN), (m, HIDDEN), (m, HIDDEN, HIDDEN), (m, HIDDEN), (m, HIDDEN, 2 * t),
+              (m, 2 * t), (m, HIDDEN, 6 * t), (m, 6 * t)]  # fmt: skip
+    params = [(torch.randn(s) * 0.1).requires_grad_() for s in shapes]
+    x, task_w = torch.randn(m, n, P), torch.rand(2, m, n, t) / n
+    pair_w = torch.rand(ranked, half, half, t) / half**2
+    relation = torch.randint(0, 3, (1, ranked, half, half, t))
+
+    def loss(W1, b1, W2, b2, Wt, bt, Ws, bs):
+        h = torch.relu(torch.baddbmm(b1.unsqueeze(1), x, W1))
+        h = torch.relu(torch.baddbmm(b2.unsqueeze(1), h, W2))
+        logits = torch.baddbmm(bt.unsqueeze(1), h, Wt).unflatten(-1, (t, 2)).permute(3, 0, 1, 2)
+        task = -(F.log_softmax(logits, 0) * task_w).sum((0, 2, 3))
+        proj = torch.baddbmm(bs.unsqueeze(1), h, Ws)[:ranked]
+        a = proj[:, :half, : 3 * t].unflatten(-1, (t, 3)).permute(3, 0, 1, 2)
+        b = proj[:, half:, 3 * t :].unflatten(-1, (t, 3)).permute(3, 0, 1, 2)
+        picked = F.log_softmax(a.unsqueeze(3) + b.unsqueeze(2), 0).gather(0, relation)[0]
+        ranking = (picked * pair_w).sum((1, 2, 3))
+        return (task + F.pad(ranking, (0, m - ranked))).sum()
+
+    def step(fn):
+        for p in params:
+            p.grad = None
+        fn(*params).backward()
+
+    def timed(fn):
+        for _ in range(20):
+            step(fn)
+        return min(_timed(lambda: step(fn)) for _ in range(repeats)) * 1e3
+
+    eager = timed(loss)
+    compiled = torch.compile(loss)
+    took = _timed(lambda: step(compiled))
+    return {"eager": eager, "compiled": timed(compiled), "compile_s": took}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, nargs="+", default=[10, 20, 64])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--vmap", action="store_true", help="also time torch.func's vmap")
+    parser.add_argument("--compile", action="store_true",
+                        help="also time the step compiled with torch.compile")  # fmt: skip
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(
@@ -188,6 +235,12 @@ def main():
     if args.vmap:
         t = vmap_versus_bmm()
         print(f"one step, 20 networks: vmap {t['vmap']:.2f} ms, baddbmm {t['bmm']:.2f} ms")
+    if args.compile:
+        t = compiled_versus_eager()
+        print(
+            f"one step, 20 networks (10 ranked): eager {t['eager']:.2f} ms, torch.compile "
+            f"{t['compiled']:.2f} ms (compiled in {t['compile_s']:.1f} s)"
+        )
 
 
 if __name__ == "__main__":
